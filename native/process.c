@@ -1,0 +1,18 @@
+/* Process limits and identity. */
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "iomux.h"
+#include "org_iomux_jni_JniNative.h"
+
+JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_getrlimit(IOMUX_JNI_ARGS, jint resource, jlong rlim) {
+    return iomux_int_result(getrlimit(resource, (struct rlimit *) IOMUX_PTR(rlim)));
+}
+
+JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_setrlimit(IOMUX_JNI_ARGS, jint resource, jlong rlim) {
+    return iomux_int_result(setrlimit(resource, (const struct rlimit *) IOMUX_PTR(rlim)));
+}
+
+JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_getpid(IOMUX_JNI_ARGS) {
+    return (jint) getpid();
+}

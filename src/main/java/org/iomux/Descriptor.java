@@ -1,0 +1,365 @@
+package org.iomux;
+
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
+import org.iomux.spi.Abi;
+import org.iomux.spi.Backend;
+import org.iomux.spi.StructLayout;
+
+/**
+ * A descriptor that can be read and written: {@code read(2)}, {@code write(2)}, {@code readv(2)},
+ * {@code writev(2)} on direct or heap {@link ByteBuffer}s and byte arrays, and the {@code fcntl(2)}
+ * flags {@code O_NONBLOCK} and {@code FD_CLOEXEC}.
+ *
+ * <h2>Results</h2>
+ * Like {@link java.nio.channels.SocketChannel}: a read returns the number of bytes read, {@link #EOF}
+ * ({@code -1}) at end of stream, and {@code 0} when a non-blocking descriptor has nothing
+ * ({@code EAGAIN}); a write returns the number of bytes written, {@code 0} when a non-blocking
+ * descriptor is full. {@code EAGAIN} is never an exception. Buffer variants advance the buffer's
+ * position by what was transferred. Any other failure throws {@link ErrnoException}.
+ * {@code EINTR} is retried (see the package documentation).
+ *
+ * <h2>Thread safety</h2>
+ * Calls may be made from any thread; as with the system calls, concurrent reads (or writes) on
+ * one stream interleave unpredictably. See {@link FdHandle} for close.
+ */
+public class Descriptor extends FdHandle {
+    /** What a read returns at end of stream. */
+    public static final int EOF = -1;
+
+    private static final int IOV_MAX = 1024;
+
+    Descriptor(Backend backend, int fd, boolean owned) {
+        super(backend, fd, owned);
+    }
+
+    /** Takes ownership of {@code fd} (closed by {@link #close()}), with the default backend. */
+    public static Descriptor adopt(int fd) {
+        return adopt(Backends.defaultBackend(), fd);
+    }
+
+    /** Takes ownership of {@code fd} (closed by {@link #close()}). */
+    public static Descriptor adopt(Backend backend, int fd) {
+        return new Descriptor(backend, fd, true);
+    }
+
+    /**
+     * Wraps {@code fd} without owning it: {@link #close()} ends this handle's use of the number but
+     * leaves the descriptor open. For descriptors owned elsewhere (stdin, another library's).
+     */
+    public static Descriptor borrow(int fd) {
+        return borrow(Backends.defaultBackend(), fd);
+    }
+
+    /** See {@link #borrow(int)}. */
+    public static Descriptor borrow(Backend backend, int fd) {
+        return new Descriptor(backend, fd, false);
+    }
+
+    @Override
+    String kind() {
+        return "descriptor";
+    }
+
+    // ---- read ---------------------------------------------------------------------------------
+
+    /** Reads into {@code dst}'s remaining space. @return bytes read, {@link #EOF}, or 0 ({@code EAGAIN}) */
+    public int read(ByteBuffer dst) throws ErrnoException {
+        if (dst.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
+        int position = dst.position();
+        int length = dst.limit() - position;
+        if (length == 0) {
+            return 0;
+        }
+        int fd = acquire();
+        long r;
+        try {
+            do {
+                r = dst.isDirect()
+                        ? backend.read(fd, dst, position, length)
+                        : backend.read(fd, dst.array(), dst.arrayOffset() + position, length);
+            } while (r == -Errors.EINTR);
+        } finally {
+            release();
+        }
+        int n = readResult(r, "read");
+        if (n > 0) {
+            dst.position(position + n);
+        }
+        return n;
+    }
+
+    /** Reads into {@code array[offset, offset + length)}. @return bytes read, {@link #EOF}, or 0 ({@code EAGAIN}) */
+    public int read(byte[] array, int offset, int length) throws ErrnoException {
+        Errors.checkRange("read", offset, length, array.length);
+        if (length == 0) {
+            return 0;
+        }
+        int fd = acquire();
+        long r;
+        try {
+            do {
+                r = backend.read(fd, array, offset, length);
+            } while (r == -Errors.EINTR);
+        } finally {
+            release();
+        }
+        return readResult(r, "read");
+    }
+
+    /**
+     * Scattering read ({@code readv(2)}) into the remaining space of {@code dsts[offset, offset + length)},
+     * which must be direct buffers; at most {@code IOV_MAX} (1024) buffers take part in one call.
+     *
+     * @return bytes read, {@link #EOF}, or 0 ({@code EAGAIN})
+     */
+    public long read(ByteBuffer[] dsts, int offset, int length) throws ErrnoException {
+        Errors.checkRange("readv", offset, length, dsts.length);
+        int count = Math.min(length, IOV_MAX);
+        for (int i = 0; i < count; i++) {
+            if (dsts[offset + i].isReadOnly()) {
+                throw new ReadOnlyBufferException();
+            }
+        }
+        long r = vector(dsts, offset, count, true);
+        if (r == 0) {
+            return hasRemaining(dsts, offset, count) ? EOF : 0;
+        }
+        if (r < 0) {
+            return r == -Errors.EAGAIN ? 0 : throwFor(r, "readv");
+        }
+        advance(dsts, offset, count, r);
+        return r;
+    }
+
+    // ---- write --------------------------------------------------------------------------------
+
+    /** Writes {@code src}'s remaining bytes. @return bytes written, or 0 ({@code EAGAIN}) */
+    public int write(ByteBuffer src) throws ErrnoException {
+        int position = src.position();
+        int length = src.limit() - position;
+        if (length == 0) {
+            return 0;
+        }
+        if (!src.isDirect() && !src.hasArray()) {
+            return writeCopy(src, position, length);
+        }
+        int fd = acquire();
+        long r;
+        try {
+            do {
+                r = src.isDirect()
+                        ? backend.write(fd, src, position, length)
+                        : backend.write(fd, src.array(), src.arrayOffset() + position, length);
+            } while (r == -Errors.EINTR);
+        } finally {
+            release();
+        }
+        int n = writeResult(r, "write");
+        src.position(position + n);
+        return n;
+    }
+
+    /** Writes {@code array[offset, offset + length)}. @return bytes written, or 0 ({@code EAGAIN}) */
+    public int write(byte[] array, int offset, int length) throws ErrnoException {
+        Errors.checkRange("write", offset, length, array.length);
+        if (length == 0) {
+            return 0;
+        }
+        int fd = acquire();
+        long r;
+        try {
+            do {
+                r = backend.write(fd, array, offset, length);
+            } while (r == -Errors.EINTR);
+        } finally {
+            release();
+        }
+        return writeResult(r, "write");
+    }
+
+    /**
+     * Gathering write ({@code writev(2)}) of the remaining bytes of {@code srcs[offset, offset + length)},
+     * which must be direct buffers; at most {@code IOV_MAX} (1024) buffers take part in one call.
+     *
+     * @return bytes written, or 0 ({@code EAGAIN})
+     */
+    public long write(ByteBuffer[] srcs, int offset, int length) throws ErrnoException {
+        Errors.checkRange("writev", offset, length, srcs.length);
+        int count = Math.min(length, IOV_MAX);
+        long r = vector(srcs, offset, count, false);
+        if (r < 0) {
+            return r == -Errors.EAGAIN ? 0 : throwFor(r, "writev");
+        }
+        advance(srcs, offset, count, r);
+        return r;
+    }
+
+    /** A read-only heap buffer has no accessible array: copy through the per-thread scratch. */
+    private int writeCopy(ByteBuffer src, int position, int length) throws ErrnoException {
+        NativeBuffer scratch = Scratch.get(backend);
+        int n = Math.min(length, Scratch.SMALL);
+        ByteBuffer pinned = scratch.pin();
+        for (int i = 0; i < n; i++) {
+            scratch.putByte(i, src.get(position + i));
+        }
+        int fd = acquire();
+        long r;
+        try {
+            do {
+                r = backend.write(fd, scratch.address(), n);
+            } while (r == -Errors.EINTR);
+        } finally {
+            release();
+            Reference.reachabilityFence(pinned);
+        }
+        int written = writeResult(r, "write");
+        src.position(position + written);
+        return written;
+    }
+
+    private long vector(ByteBuffer[] buffers, int offset, int count, boolean read) throws ErrnoException {
+        StructLayout layout = backend.layout();
+        NativeBuffer iov = Scratch.get(backend);
+        ByteBuffer pinned = iov.pin();
+        for (int i = 0; i < count; i++) {
+            ByteBuffer b = buffers[offset + i];
+            if (!b.isDirect()) {
+                throw new IllegalArgumentException((read ? "readv" : "writev") + ": buffer " + (offset + i)
+                        + " is not direct");
+            }
+            int at = i * layout.iovecSize;
+            iov.putLong(at + layout.iovecBase, backend.address(b) + b.position());
+            iov.putLong(at + layout.iovecLen, b.remaining());
+        }
+        int fd = acquire();
+        long r;
+        try {
+            do {
+                r = read ? backend.readv(fd, iov.address(), count) : backend.writev(fd, iov.address(), count);
+            } while (r == -Errors.EINTR);
+        } finally {
+            release();
+            Reference.reachabilityFence(pinned);
+            Reference.reachabilityFence(buffers);
+        }
+        return r;
+    }
+
+    private static boolean hasRemaining(ByteBuffer[] buffers, int offset, int count) {
+        for (int i = 0; i < count; i++) {
+            if (buffers[offset + i].hasRemaining()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void advance(ByteBuffer[] buffers, int offset, int count, long n) {
+        for (int i = 0; i < count && n > 0; i++) {
+            ByteBuffer b = buffers[offset + i];
+            int step = (int) Math.min(n, b.remaining());
+            b.position(b.position() + step);
+            n -= step;
+        }
+    }
+
+    private int readResult(long r, String call) throws ErrnoException {
+        if (r > 0) {
+            return (int) r;
+        }
+        if (r == 0) {
+            return EOF;
+        }
+        if (r == -Errors.EAGAIN) {
+            return 0;
+        }
+        return throwFor(r, call);
+    }
+
+    private int writeResult(long r, String call) throws ErrnoException {
+        if (r >= 0) {
+            return (int) r;
+        }
+        if (r == -Errors.EAGAIN) {
+            return 0;
+        }
+        return throwFor(r, call);
+    }
+
+    final int throwFor(long r, String call) throws ErrnoException {
+        throw Errors.exception(call + "(fd=" + fd + ")", r);
+    }
+
+    // ---- fcntl --------------------------------------------------------------------------------
+
+    /**
+     * {@code fcntl(fd, cmd, arg)} for commands that take an integer (or nothing) and return an
+     * integer: the escape hatch for what the typed methods do not cover.
+     */
+    public int fcntl(int cmd, long arg) throws ErrnoException {
+        int fd = acquire();
+        int r;
+        try {
+            r = backend.fcntl(fd, cmd, arg);
+        } finally {
+            release();
+        }
+        if (r < 0) {
+            throw Errors.exception("fcntl(fd=" + fd + ", cmd=" + cmd + ")", r);
+        }
+        return r;
+    }
+
+    /**
+     * {@code fcntl(F_DUPFD_CLOEXEC, lowest)}: a new descriptor for the same open file, numbered
+     * {@code lowest} or the first free number above it, owned by the returned handle.
+     */
+    public Descriptor duplicate(int lowest) throws ErrnoException {
+        if (lowest < 0) {
+            throw new IllegalArgumentException("lowest descriptor number " + lowest + " < 0");
+        }
+        return new Descriptor(backend, fcntl(Abi.F_DUPFD_CLOEXEC, lowest), true);
+    }
+
+    /** The file status flags ({@code F_GETFL}): access mode, {@code O_NONBLOCK}, {@code O_ASYNC}, ... */
+    public int statusFlags() throws ErrnoException {
+        return fcntl(Abi.F_GETFL, 0);
+    }
+
+    /**
+     * Sets the file status flags ({@code F_SETFL}). Per fcntl(2) the kernel changes only
+     * {@code O_APPEND}, {@code O_ASYNC}, {@code O_DIRECT}, {@code O_NOATIME} and {@code O_NONBLOCK}
+     * and ignores the other bits, so {@code setStatusFlags(statusFlags() | X)} is the idiom.
+     */
+    public void setStatusFlags(int flags) throws ErrnoException {
+        fcntl(Abi.F_SETFL, flags);
+    }
+
+    public boolean isNonBlocking() throws ErrnoException {
+        return (statusFlags() & Abi.O_NONBLOCK) != 0;
+    }
+
+    /** Sets or clears {@code O_NONBLOCK}. */
+    public void setNonBlocking(boolean on) throws ErrnoException {
+        int flags = statusFlags();
+        int updated = on ? flags | Abi.O_NONBLOCK : flags & ~Abi.O_NONBLOCK;
+        if (updated != flags) {
+            setStatusFlags(updated);
+        }
+    }
+
+    /** Whether {@code FD_CLOEXEC} is set ({@code F_GETFD}). */
+    public boolean isCloseOnExec() throws ErrnoException {
+        return (fcntl(Abi.F_GETFD, 0) & Abi.FD_CLOEXEC) != 0;
+    }
+
+    /** Sets or clears {@code FD_CLOEXEC} ({@code F_SETFD}). */
+    public void setCloseOnExec(boolean on) throws ErrnoException {
+        int flags = fcntl(Abi.F_GETFD, 0);
+        fcntl(Abi.F_SETFD, on ? flags | Abi.FD_CLOEXEC : flags & ~Abi.FD_CLOEXEC);
+    }
+}

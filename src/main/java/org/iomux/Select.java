@@ -1,0 +1,217 @@
+package org.iomux;
+
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import org.iomux.spi.Abi;
+import org.iomux.spi.Backend;
+import org.iomux.spi.StructLayout;
+
+/**
+ * {@code select(2)} with descriptor sets of any size.
+ *
+ * <p>glibc's {@code fd_set} holds 1,024 descriptors ({@code FD_SETSIZE}), but the kernel reads as
+ * many bitmap words as {@code nfds} needs, up to the process's descriptor table; this class sizes its
+ * bitmaps for {@code fdLimit} descriptors, so {@code select} works at 10,000 descriptors and beyond
+ * (raise {@code RLIMIT_NOFILE} first, see {@link ResourceLimit}). The bitmaps are
+ * {@code unsigned long} words, bit {@code fd % 64} of word {@code fd / 64}, as the kernel reads them.
+ *
+ * <p>The interest sets live on the Java heap; each {@link #select} copies them into the off-heap
+ * result sets, which the kernel overwrites with what is ready (the classic {@code select} loop,
+ * done for the caller). A closed descriptor left in the sets makes {@code select} fail with
+ * {@code EBADF}. Polling allocates nothing.
+ *
+ * <p>Owns its memory, not the descriptors. Not thread-safe: confine to one thread.
+ */
+public final class Select implements AutoCloseable {
+    /** Interest in / readiness for reading. */
+    public static final int READ = 1;
+    /** Interest in / readiness for writing. */
+    public static final int WRITE = 2;
+    /** Interest in / readiness of exceptional conditions (TCP urgent data). */
+    public static final int EXCEPT = 4;
+
+    /** An upper bound on {@code fdLimit}: Linux's default {@code fs.nr_open}. */
+    public static final int MAX_FD_LIMIT = 1 << 20;
+
+    private final Backend backend;
+    private final int fdLimit;
+    private final int words;
+    private final long[][] interest;
+    private final NativeBuffer memory;
+    private final int timevalOffset;
+    private final int timevalSec;
+    private final int timevalUsec;
+    private int highest = -1;
+    /** Bitmap words the last select wrote; later words hold nothing current. */
+    private int lastUsed;
+
+    private Select(Backend backend, int fdLimit) {
+        if (fdLimit < 1 || fdLimit > MAX_FD_LIMIT) {
+            throw new IllegalArgumentException("select fdLimit " + fdLimit + " is outside [1, " + MAX_FD_LIMIT + "]");
+        }
+        StructLayout l = backend.layout();
+        if (l.fdSetWord != 8) {
+            throw new IllegalStateException("select bitmaps of " + l.fdSetWord + "-byte words are not supported");
+        }
+        this.backend = backend;
+        this.fdLimit = fdLimit;
+        this.words = (fdLimit + 63) >>> 6;
+        this.interest = new long[3][words];
+        int setBytes = words * 8;
+        this.timevalOffset = 3 * setBytes;
+        this.timevalSec = timevalOffset + l.timevalSec;
+        this.timevalUsec = timevalOffset + l.timevalUsec;
+        this.memory = NativeBuffer.allocate(backend, timevalOffset + l.timevalSize);
+    }
+
+    /** Sets for descriptors {@code 0 .. fdLimit-1}. */
+    public static Select open(Backend backend, int fdLimit) {
+        return new Select(backend, fdLimit);
+    }
+
+    /** {@link #open(Backend, int)} with the default backend. */
+    public static Select open(int fdLimit) {
+        return open(Backends.defaultBackend(), fdLimit);
+    }
+
+    /** The descriptors these sets can hold: {@code 0 .. fdLimit()-1}. */
+    public int fdLimit() {
+        return fdLimit;
+    }
+
+    /** Adds {@code handle}'s descriptor with interest {@code READ | WRITE | EXCEPT} (any combination). */
+    public void add(FdHandle handle, int interestOps) throws ErrnoException {
+        add(handle.fd(), interestOps);
+    }
+
+    /**
+     * Sets the interest for {@code fd} to {@code interestOps} ({@code 0} removes it).
+     *
+     * @throws ErrnoException {@code EBADF} for a negative descriptor
+     * @throws IndexOutOfBoundsException for {@code fd >= fdLimit()}
+     */
+    public void add(int fd, int interestOps) throws ErrnoException {
+        check(fd);
+        Errors.checkFlags("select", interestOps, READ | WRITE | EXCEPT);
+        int word = fd >>> 6;
+        long bit = 1L << (fd & 63);
+        for (int set = 0; set < 3; set++) {
+            if ((interestOps & (1 << set)) != 0) {
+                interest[set][word] |= bit;
+            } else {
+                interest[set][word] &= ~bit;
+            }
+        }
+        if (interestOps != 0) {
+            highest = Math.max(highest, fd);
+        } else if (fd == highest) {
+            while (highest >= 0 && interest(highest) == 0) {
+                highest--;
+            }
+        }
+    }
+
+    /** Removes {@code fd} from every set. */
+    public void remove(int fd) throws ErrnoException {
+        add(fd, 0);
+    }
+
+    /** The interest held for {@code fd}. */
+    public int interest(int fd) {
+        if (fd < 0 || fd >= fdLimit) {
+            return 0;
+        }
+        int word = fd >>> 6;
+        long bit = 1L << (fd & 63);
+        return ((interest[0][word] & bit) != 0 ? READ : 0)
+                | ((interest[1][word] & bit) != 0 ? WRITE : 0)
+                | ((interest[2][word] & bit) != 0 ? EXCEPT : 0);
+    }
+
+    /**
+     * {@code select(highest + 1, ...)}.
+     *
+     * @param timeoutMillis -1 to wait without limit, 0 to return at once, else milliseconds
+     * @return the number of (descriptor, condition) pairs ready, as select(2) counts them
+     */
+    public int select(long timeoutMillis) throws ErrnoException {
+        if (timeoutMillis < -1) {
+            throw new IllegalArgumentException("timeout " + timeoutMillis + " ms < -1");
+        }
+        int nfds = highest + 1;
+        int used = (nfds + 63) >>> 6;
+        ByteBuffer pinned = memory.pin();
+        long base = memory.address();
+        long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
+        int n;
+        try {
+            for (;;) {
+                for (int set = 0; set < 3; set++) {
+                    long[] bits = interest[set];
+                    int at = set * words * 8;
+                    for (int w = 0; w < used; w++) {
+                        memory.putLong(at + w * 8, bits[w]);
+                    }
+                }
+                long timeval = 0;
+                if (timeoutMillis >= 0) {
+                    long left = timeoutMillis == 0 ? 0 : Math.max(0, (deadline - System.nanoTime()) / 1000);
+                    memory.putLong(timevalSec, left / 1_000_000);
+                    memory.putLong(timevalUsec, left % 1_000_000);
+                    timeval = base + timevalOffset;
+                }
+                n = backend.select(nfds, base, base + words * 8L, base + 2L * words * 8, timeval);
+                if (n != -Errors.EINTR) {
+                    break;
+                }
+            }
+        } finally {
+            Reference.reachabilityFence(pinned);
+        }
+        // the kernel writes the result bitmaps back, cleared where nothing is ready, even on timeout
+        lastUsed = n < 0 ? 0 : used;
+        if (n < 0) {
+            throw Errors.exception("select(nfds=" + nfds + ")", n);
+        }
+        return n;
+    }
+
+    /** What {@code fd} was found ready for by the last {@link #select}: {@code READ | WRITE | EXCEPT} bits. */
+    public int ready(int fd) {
+        if (fd < 0 || (fd >>> 6) >= lastUsed) {
+            return 0;
+        }
+        int word = fd >>> 6;
+        long bit = 1L << (fd & 63);
+        int r = 0;
+        for (int set = 0; set < 3; set++) {
+            if ((memory.getLong(set * words * 8 + word * 8) & bit) != 0) {
+                r |= 1 << set;
+            }
+        }
+        return r;
+    }
+
+    public boolean isReadable(int fd) {
+        return (ready(fd) & READ) != 0;
+    }
+
+    public boolean isWritable(int fd) {
+        return (ready(fd) & WRITE) != 0;
+    }
+
+    private void check(int fd) throws ErrnoException {
+        if (fd < 0) {
+            throw Errors.synthetic("select(fd=" + fd + ")", Abi.EBADF);
+        }
+        if (fd >= fdLimit) {
+            throw new IndexOutOfBoundsException("fd " + fd + " does not fit sets for fds below " + fdLimit);
+        }
+    }
+
+    /** Releases the native memory (not the descriptors); idempotent. */
+    @Override
+    public void close() {
+        memory.close();
+    }
+}

@@ -1,0 +1,106 @@
+package org.iomux.jna;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+
+/**
+ * The C library functions, bound by JNA direct mapping ({@link Native#register(Class, NativeLibrary)}).
+ *
+ * <p>Every parameter is a Java primitive, so a call converts nothing and allocates nothing on the Java
+ * heap. Pointers are {@code long}: direct mapping passes a {@code long} as a 64-bit integer, which is
+ * a pointer on LP64. C types wider than {@code int} ({@code size_t}, {@code nfds_t}, variadic
+ * arguments) are {@code long} too, so that the callee never reads undefined upper register halves.
+ *
+ * <p>JNA stores {@code errno} in its own per-thread slot inside the native dispatcher, immediately after
+ * the call returns (before the JVM can run anything that might clobber it), and
+ * {@link Native#getLastError()} reads that slot. The slot is not cleared by a successful call, so it is
+ * read only when a function has returned {@code -1}.
+ */
+final class Libc {
+    private Libc() {}
+
+    /** Why binding failed ({@code null} when every function is bound). */
+    static final Throwable LOAD_FAILURE;
+
+    static {
+        Throwable failure = null;
+        try {
+            // Platform.C_LIBRARY_NAME is "c"; JNA resolves it to the real libc.so.6 rather than the
+            // libc.so linker script. register() binds every native method below or throws.
+            Native.register(Libc.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+        } catch (LinkageError | RuntimeException e) {
+            // NoClassDefFoundError (JNA absent), UnsatisfiedLinkError (jnidispatch cannot be loaded,
+            // or a symbol is missing from this libc), IllegalArgumentException (bad mapping)
+            failure = e;
+        }
+        LOAD_FAILURE = failure;
+    }
+
+    // ---- descriptors
+    static native int close(int fd);
+
+    // fcntl is variadic. On x86_64 libffi sets %al (the vector-register count a variadic callee may
+    // read) on every call, and on aarch64 Linux variadic integer arguments travel like fixed ones, so
+    // a fixed-arity binding with a 64-bit third argument is correct for int and pointer arguments.
+    static native int fcntl(int fd, int cmd, long arg);
+
+    static native int pipe2(long fds, int flags);
+
+    static native int eventfd(int initval, int flags);
+
+    // ---- I/O (ssize_t results and size_t counts are 64-bit)
+    static native long read(int fd, long buf, long count);
+
+    static native long write(int fd, long buf, long count);
+
+    static native long readv(int fd, long iov, int iovcnt);
+
+    static native long writev(int fd, long iov, int iovcnt);
+
+    // ---- sockets (socklen_t is a 32-bit unsigned int)
+    static native int socket(int domain, int type, int protocol);
+
+    static native int socketpair(int domain, int type, int protocol, long sv);
+
+    static native int bind(int fd, long addr, int addrlen);
+
+    static native int listen(int fd, int backlog);
+
+    static native int accept4(int fd, long addr, long addrlen, int flags);
+
+    static native int connect(int fd, long addr, int addrlen);
+
+    static native int shutdown(int fd, int how);
+
+    static native int getsockname(int fd, long addr, long addrlen);
+
+    static native int getpeername(int fd, long addr, long addrlen);
+
+    static native int setsockopt(int fd, int level, int name, long value, int length);
+
+    static native int getsockopt(int fd, int level, int name, long value, long length);
+
+    // ---- multiplexers
+    static native int epoll_create1(int flags);
+
+    static native int epoll_ctl(int epfd, int op, int fd, long event);
+
+    static native int epoll_wait(int epfd, long events, int maxevents, int timeout);
+
+    // long syscall(long number, ...): variadic like fcntl (see there); the kernel reads six full
+    // registers, so every argument is passed as a 64-bit integer.
+    static native long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
+
+    // nfds_t is unsigned long
+    static native int poll(long fds, long nfds, int timeout);
+
+    static native int select(int nfds, long readfds, long writefds, long exceptfds, long timeout);
+
+    // ---- process
+    static native int getrlimit(int resource, long rlim);
+
+    static native int setrlimit(int resource, long rlim);
+
+    static native int getpid();
+}

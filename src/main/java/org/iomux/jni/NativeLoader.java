@@ -1,0 +1,98 @@
+package org.iomux.jni;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Locale;
+
+/**
+ * Loads {@code libiomux.so} once per class loader.
+ *
+ * <p>Where from, in order:
+ * <ol>
+ *   <li>{@code -Diomux.jni.library=/path/to/libiomux.so}: exactly that file, nothing else is tried;</li>
+ *   <li>the jar's {@code org/iomux/jni/linux-<os.arch>/libiomux.so}, copied to a new file with an
+ *       unpredictable name and owner-only permissions ({@code rwx------}) in
+ *       {@code -Diomux.jni.tmpdir} (default {@code java.io.tmpdir}), loaded, then deleted: once
+ *       {@code dlopen} has mapped it, the name is no longer needed, so nothing is left behind even
+ *       if the JVM is killed.</li>
+ * </ol>
+ * A failure throws {@link UnsatisfiedLinkError} whose message says why, including the common case
+ * of a temp directory mounted {@code noexec} (the dynamic loader then cannot map the file).
+ */
+final class NativeLoader {
+    static final String LIBRARY_PROPERTY = "iomux.jni.library";
+    static final String TMPDIR_PROPERTY = "iomux.jni.tmpdir";
+
+    private NativeLoader() {}
+
+    static synchronized void load() {
+        String explicit = System.getProperty(LIBRARY_PROPERTY);
+        if (explicit != null && !explicit.isEmpty()) {
+            Path path = Paths.get(explicit).toAbsolutePath();
+            if (!Files.isRegularFile(path)) {
+                throw new UnsatisfiedLinkError(LIBRARY_PROPERTY + "=" + explicit + ": no such file");
+            }
+            loadFile(path, path);
+            return;
+        }
+        String resource = "/org/iomux/jni/" + platform() + "/libiomux.so";
+        Path dir = Paths.get(System.getProperty(TMPDIR_PROPERTY, System.getProperty("java.io.tmpdir")));
+        Path copy = null;
+        try (InputStream in = NativeLoader.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new UnsatisfiedLinkError("this jar has no native library for " + platform()
+                        + " (looked for " + resource + ")");
+            }
+            copy = Files.createTempFile(dir, "libiomux-", ".so",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+            loadFile(copy, dir);
+        } catch (FileSystemException e) {
+            throw linkError("cannot extract the native library into " + dir + " (" + e.getMessage()
+                    + "); set -D" + TMPDIR_PROPERTY + " to a writable directory", e);
+        } catch (IOException e) {
+            throw linkError("cannot extract the native library into " + dir + ": " + e, e);
+        } finally {
+            if (copy != null) {
+                try {
+                    Files.deleteIfExists(copy);
+                } catch (IOException ignored) {
+                    // the library is loaded or not either way; a leftover 0700 file is harmless
+                }
+            }
+        }
+    }
+
+    private static void loadFile(Path file, Path dirForMessage) {
+        try {
+            System.load(file.toString());
+        } catch (UnsatisfiedLinkError e) {
+            String why = String.valueOf(e.getMessage());
+            if (why.contains("failed to map segment") || why.contains("Operation not permitted")) {
+                throw linkError("cannot load " + file + ": " + why + ". The directory " + dirForMessage
+                        + " is probably mounted noexec; set -D" + TMPDIR_PROPERTY
+                        + " to a directory that allows execution, or -D" + LIBRARY_PROPERTY
+                        + " to an installed libiomux.so", e);
+            }
+            throw linkError("cannot load " + file + ": " + why, e);
+        }
+    }
+
+    /** {@code linux-amd64}, {@code linux-aarch64}: the folder the build puts the library in. */
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        return (os.startsWith("linux") ? "linux" : os.replace(' ', '_')) + "-" + System.getProperty("os.arch");
+    }
+
+    private static UnsatisfiedLinkError linkError(String message, Throwable cause) {
+        UnsatisfiedLinkError error = new UnsatisfiedLinkError(message);
+        error.initCause(cause);
+        return error;
+    }
+}

@@ -1,0 +1,63 @@
+package org.iomux.spi;
+
+/**
+ * The Linux ABI constants that iomux passes to the kernel, in one place. The values are the same on
+ * x86_64 and aarch64 (both use the generic {@code asm-generic} definitions for every constant
+ * listed here); {@code AbiTest} checks each of them, by name, against the C headers the native
+ * library was compiled with.
+ *
+ * <p>The typed API's public flags ({@code Epoll.IN}, {@code Poll.NVAL}, ...) are these values: the
+ * kernel's own bits, so that translating a public flag to a kernel bit is the identity and unknown
+ * bits can be rejected with one mask.
+ */
+public final class Abi {
+    private Abi() {}
+
+    // <fcntl.h>
+    public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2;
+    public static final int O_NONBLOCK = 0x800, O_ASYNC = 0x2000, O_CLOEXEC = 0x80000;
+    public static final int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
+    public static final int F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11;
+    public static final int F_SETOWN_EX = 15, F_GETOWN_EX = 16;
+    public static final int FD_CLOEXEC = 1;
+
+    // <sys/socket.h>, <netinet/in.h>, <netinet/tcp.h>
+    public static final int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
+    public static final int SOCK_STREAM = 1, SOCK_DGRAM = 2;
+    public static final int SOCK_NONBLOCK = O_NONBLOCK, SOCK_CLOEXEC = O_CLOEXEC;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_SNDBUF = 7, SO_RCVBUF = 8,
+            SO_KEEPALIVE = 9, SO_LINGER = 13, SO_REUSEPORT = 15;
+    public static final int IPPROTO_TCP = 6, TCP_NODELAY = 1;
+    public static final int SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
+
+    // <sys/eventfd.h>
+    public static final int EFD_SEMAPHORE = 1, EFD_NONBLOCK = O_NONBLOCK, EFD_CLOEXEC = O_CLOEXEC;
+
+    // <sys/epoll.h>
+    public static final int EPOLL_CLOEXEC = O_CLOEXEC;
+    public static final int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+    public static final int EPOLLIN = 0x001, EPOLLPRI = 0x002, EPOLLOUT = 0x004, EPOLLERR = 0x008,
+            EPOLLHUP = 0x010, EPOLLRDNORM = 0x040, EPOLLRDBAND = 0x080, EPOLLWRNORM = 0x100,
+            EPOLLWRBAND = 0x200, EPOLLMSG = 0x400, EPOLLRDHUP = 0x2000;
+    public static final int EPOLLEXCLUSIVE = 1 << 28, EPOLLWAKEUP = 1 << 29, EPOLLONESHOT = 1 << 30,
+            EPOLLET = 1 << 31;
+
+    // <poll.h> (POLLRDHUP needs _GNU_SOURCE)
+    public static final int POLLIN = 0x001, POLLPRI = 0x002, POLLOUT = 0x004, POLLERR = 0x008,
+            POLLHUP = 0x010, POLLNVAL = 0x020, POLLRDNORM = 0x040, POLLRDBAND = 0x080,
+            POLLWRNORM = 0x100, POLLWRBAND = 0x200, POLLMSG = 0x400, POLLRDHUP = 0x2000;
+
+    // <sys/resource.h>
+    public static final int RLIMIT_NOFILE = 7, RLIMIT_SIGPENDING = 11;
+    /** {@code RLIM_INFINITY}, all ones as an unsigned 64-bit value. */
+    public static final long RLIM_INFINITY = -1L;
+
+    // <sys/syscall.h>: the same number on every architecture (it came after the 424 unification)
+    public static final int SYS_EPOLL_PWAIT2 = 441;
+
+    // <errno.h>, the ones the typed API tests for
+    public static final int EINTR = 4, EBADF = 9, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EEXIST = 17,
+            EINVAL = 22, EMFILE = 24, EPIPE = 32, ENOSYS = 38, ENOTSOCK = 88, EINPROGRESS = 115,
+            EALREADY = 114, EISCONN = 106, ECONNRESET = 104, ENOENT = 2, EPERM = 1, ELOOP = 40;
+}

@@ -1,0 +1,151 @@
+package org.iomux.spi;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The backend SPI: the thin layer between the typed API ({@code org.iomux}) and the kernel.
+ *
+ * <h2>Conventions (every implementation follows them)</h2>
+ * <ul>
+ *   <li>A method named after a system call makes exactly that call, once. It returns the call's
+ *       non-negative result, or {@code -errno} on failure (the netty convention). It never throws for
+ *       an errno, never retries on {@code EINTR} and never prints.</li>
+ *   <li>Arguments are <em>not</em> validated here: the typed API has already checked every fd handle,
+ *       offset, length and flag word before it calls in. A backend may assume that every {@code long}
+ *       address points into live memory of the size the call needs, that {@code ByteBuffer}
+ *       arguments are direct, and that array ranges are in bounds.</li>
+ *   <li>Addresses ({@code long}) are raw native addresses of memory owned by an
+ *       {@link org.iomux.NativeBuffer}; {@code 0} means {@code NULL} where the system call allows it.</li>
+ *   <li>Struct layouts are described by {@link #layout()}; the typed API reads and writes structs
+ *       only through those offsets.</li>
+ * </ul>
+ *
+ * <p>Implementations are stateless and thread-safe: any method may be called from any thread.
+ */
+public interface Backend {
+
+    /** {@code "jni"}, {@code "jna"} or {@code "jnr"}. */
+    String name();
+
+    /** Struct sizes and offsets as this backend sees them (JNI asks the C compiler). */
+    StructLayout layout();
+
+    /** The native address of a direct buffer's first byte (position 0), never 0 for a live buffer. */
+    long address(ByteBuffer direct);
+
+    // ---- descriptors -------------------------------------------------------------------------
+
+    /** {@code close(fd)}. */
+    int close(int fd);
+
+    /** {@code fcntl(fd, cmd, arg)} for the integer-argument commands (F_GETFL, F_SETFL, F_GETFD, F_SETFD, ...). */
+    int fcntl(int fd, int cmd, long arg);
+
+    /** {@code fcntl(fd, cmd, (void *) ptr)} for the struct-argument commands (F_GETOWN_EX, F_SETOWN_EX). */
+    int fcntlPointer(int fd, int cmd, long ptr);
+
+    /** {@code pipe2(int[2] at fds, flags)}. */
+    int pipe2(long fds, int flags);
+
+    /** {@code eventfd(initval, flags)}. */
+    int eventfd(int initval, int flags);
+
+    // ---- I/O -----------------------------------------------------------------------------------
+
+    /** {@code read(fd, address, length)}. */
+    long read(int fd, long address, long length);
+
+    /** {@code write(fd, address, length)}. */
+    long write(int fd, long address, long length);
+
+    /** {@code read(fd, address(buffer) + position, length)}: one native call, for direct buffers. */
+    long read(int fd, ByteBuffer direct, int position, int length);
+
+    /** {@code write(fd, address(buffer) + position, length)}: one native call, for direct buffers. */
+    long write(int fd, ByteBuffer direct, int position, int length);
+
+    /** {@code read(2)} into {@code array[offset, offset + length)}. */
+    long read(int fd, byte[] array, int offset, int length);
+
+    /** {@code write(2)} from {@code array[offset, offset + length)}. */
+    long write(int fd, byte[] array, int offset, int length);
+
+    /** {@code readv(fd, (struct iovec *) iov, iovcnt)}. */
+    long readv(int fd, long iov, int iovcnt);
+
+    /** {@code writev(fd, (const struct iovec *) iov, iovcnt)}. */
+    long writev(int fd, long iov, int iovcnt);
+
+    // ---- sockets -------------------------------------------------------------------------------
+
+    /** {@code socket(domain, type, protocol)}. */
+    int socket(int domain, int type, int protocol);
+
+    /** {@code socketpair(domain, type, protocol, int[2] at sv)}. */
+    int socketpair(int domain, int type, int protocol, long sv);
+
+    /** {@code bind(fd, (struct sockaddr *) addr, addrlen)}. */
+    int bind(int fd, long addr, int addrlen);
+
+    /** {@code listen(fd, backlog)}. */
+    int listen(int fd, int backlog);
+
+    /** {@code accept4(fd, addr, (socklen_t *) addrlen, flags)}; {@code addr} and {@code addrlen} may be 0. */
+    int accept4(int fd, long addr, long addrlen, int flags);
+
+    /** {@code connect(fd, (struct sockaddr *) addr, addrlen)}. */
+    int connect(int fd, long addr, int addrlen);
+
+    /** {@code shutdown(fd, how)}. */
+    int shutdown(int fd, int how);
+
+    /** {@code getsockname(fd, addr, (socklen_t *) addrlen)}. */
+    int getsockname(int fd, long addr, long addrlen);
+
+    /** {@code getpeername(fd, addr, (socklen_t *) addrlen)}. */
+    int getpeername(int fd, long addr, long addrlen);
+
+    /** {@code setsockopt(fd, level, name, value, length)}. */
+    int setsockopt(int fd, int level, int name, long value, int length);
+
+    /** {@code getsockopt(fd, level, name, value, (socklen_t *) length)}. */
+    int getsockopt(int fd, int level, int name, long value, long length);
+
+    // ---- multiplexers --------------------------------------------------------------------------
+
+    /** {@code epoll_create1(flags)}. */
+    int epollCreate1(int flags);
+
+    /** {@code epoll_ctl(epfd, op, fd, (struct epoll_event *) event)}; {@code event} may be 0 for DEL. */
+    int epollCtl(int epfd, int op, int fd, long event);
+
+    /** {@code epoll_wait(epfd, (struct epoll_event *) events, maxevents, timeout)}. */
+    int epollWait(int epfd, long events, int maxevents, int timeoutMillis);
+
+    /**
+     * {@code syscall(SYS_epoll_pwait2, epfd, events, maxevents, (struct timespec *) timeout, NULL, 0)}:
+     * made through {@code syscall(2)} so that it does not depend on the C library's wrapper.
+     * Returns {@code -ENOSYS} on kernels before 5.11.
+     */
+    int epollPwait2(int epfd, long events, int maxevents, long timespec);
+
+    /** {@code poll((struct pollfd *) fds, nfds, timeout)}. */
+    int poll(long fds, int nfds, int timeoutMillis);
+
+    /**
+     * {@code select(nfds, readfds, writefds, exceptfds, (struct timeval *) timeout)}; each set
+     * address may be 0, and the sets may be larger than {@code FD_SETSIZE}.
+     */
+    int select(int nfds, long readfds, long writefds, long exceptfds, long timeval);
+
+    // ---- process -------------------------------------------------------------------------------
+
+    /** {@code getrlimit(resource, (struct rlimit *) rlim)}. */
+    int getrlimit(int resource, long rlim);
+
+    /** {@code setrlimit(resource, (const struct rlimit *) rlim)}. */
+    int setrlimit(int resource, long rlim);
+
+    /** {@code getpid()}. */
+    int getpid();
+}

@@ -1,0 +1,206 @@
+package org.iomux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.iomux.jni.JniBackend;
+import org.iomux.spi.Abi;
+import org.iomux.spi.Backend;
+import org.iomux.spi.StructLayout;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What must hold across backends, checked against what the C compiler says (the jni backend's
+ * {@code describe()}): struct layouts, ABI constants, errno names; and backend selection and
+ * native loading, in child JVMs. Runs once (in the jni surefire run), loading all three backends.
+ */
+class CrossBackendTest {
+
+    private static Map<String, Long> fromC() {
+        Map<String, Long> values = new LinkedHashMap<>();
+        for (String line : JniBackend.describeNative().split("\n")) {
+            int eq = line.indexOf('=');
+            values.put(line.substring(0, eq), Long.parseLong(line.substring(eq + 1)));
+        }
+        return values;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"jni", "jna", "jnr"})
+    void layoutAgreesWithC(String name) {
+        Backend backend = Backends.get(name);
+        Map<String, Long> c = fromC();
+        for (Map.Entry<String, Integer> e : backend.layout().asMap().entrySet()) {
+            assertEquals(c.get(e.getKey()), (long) e.getValue(), name + ": " + e.getKey());
+        }
+        assertEquals(Backends.get("jni").layout(), backend.layout());
+    }
+
+    @Test
+    void epollEventIsPackedOnX86_64() {
+        StructLayout layout = Backends.get("jni").layout();
+        if ("amd64".equals(System.getProperty("os.arch"))) {
+            assertEquals(12, layout.epollEventSize);
+            assertEquals(4, layout.epollEventData);
+        } else if ("aarch64".equals(System.getProperty("os.arch"))) {
+            assertEquals(16, layout.epollEventSize);
+            assertEquals(8, layout.epollEventData);
+        }
+        assertEquals(8, layout.pollfdSize);
+    }
+
+    @Test
+    void abiConstantsAgreeWithC() throws IllegalAccessException {
+        Map<String, Long> c = fromC();
+        int checked = 0;
+        for (Field f : Abi.class.getFields()) {
+            if (!Modifier.isStatic(f.getModifiers())) {
+                continue;
+            }
+            assertTrue(c.containsKey(f.getName()), "abi.c does not print " + f.getName());
+            long java = f.getType() == long.class ? f.getLong(null) : f.getInt(null);
+            assertEquals(c.get(f.getName()), java, f.getName());
+            checked++;
+        }
+        assertTrue(checked > 90, "checked " + checked);
+    }
+
+    @Test
+    void errnoTableAgreesWithTheCLibrary() {
+        Map<String, Long> c = fromC();
+        int checked = 0;
+        for (Map.Entry<String, Long> e : c.entrySet()) {
+            if (e.getKey().startsWith("errno.")) {
+                int errno = e.getValue().intValue();
+                if (errno <= Errno.max()) {
+                    String name = e.getKey().substring("errno.".length());
+                    assertEquals(name, Errno.name(errno), "errno " + errno);
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 120, "checked " + checked);
+        assertEquals("E999", Errno.name(999));
+        assertEquals(17, Errno.number("EEXIST"));
+    }
+
+    @Test
+    void backendRegistry() {
+        assertEquals(System.getProperty(Backends.PROPERTY), Backends.defaultBackend().name());
+        for (String name : Backends.NAMES) {
+            assertEquals(name, Backends.get(name).name());
+            assertNull(Backends.status().get(name), name + " should load here");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.get("ffm"));
+        assertTrue(e.getMessage().contains("jni"), e.getMessage());
+    }
+
+    @Test
+    void handlesOfDifferentBackendsInteroperate() throws Exception {
+        try (Epoll epoll = Epoll.open(Backends.get("jnr")); EpollEvents events = EpollEvents.allocate(Backends.get("jna"), 2);
+             Pipe pipe = Pipe.open(Backends.get("jni"), true)) {
+            epoll.add(pipe.source(), Epoll.IN, 11);
+            TestSupport.writeFully(pipe.sink(), TestSupport.bytes("x"));
+            assertEquals(1, epoll.wait(events, 0));
+            assertEquals(11, events.data(0));
+        }
+    }
+
+    // ---- loading, in child JVMs ---------------------------------------------------------------
+
+    private static String classPath() {
+        return System.getProperty("java.class.path");
+    }
+
+    private static String withoutJar(String fragment) {
+        List<String> kept = new ArrayList<>();
+        for (String entry : classPath().split(File.pathSeparator)) {
+            if (!entry.contains(fragment)) {
+                kept.add(entry);
+            }
+        }
+        return String.join(File.pathSeparator, kept);
+    }
+
+    private static String run(String classPath, String... properties) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-cp");
+        command.add(classPath);
+        for (String p : properties) {
+            command.add("-D" + p);
+        }
+        command.add(SelfCheck.class.getName());
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "self-check hung");
+        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                + "\nexit=" + process.exitValue();
+    }
+
+    @Test
+    void selfCheckReportsEveryBackend() throws Exception {
+        String out = run(classPath());
+        assertTrue(out.contains("jni  loads") && out.contains("jna  loads") && out.contains("jnr  loads"), out);
+        assertTrue(out.contains("default: jni"), out);
+        assertTrue(out.contains("RLIMIT_NOFILE") && out.contains("RLIMIT_SIGPENDING"), out);
+        assertTrue(out.contains("epoll_pwait2") && out.contains("EPOLLEXCLUSIVE"), out);
+        assertTrue(out.endsWith("exit=0"), out);
+    }
+
+    @Test
+    void missingJniLibraryFallsBackToJnrWithOneClearMessage() throws Exception {
+        String out = run(classPath(), "iomux.jni.library=/nonexistent/libiomux.so");
+        assertTrue(out.contains("jni  UNAVAILABLE: UnsatisfiedLinkError: iomux.jni.library=/nonexistent/libiomux.so: no such file"), out);
+        assertTrue(out.contains("default: jnr"), out);
+        assertTrue(out.contains("usable: jnr, jna"), "the warning names what is still usable: " + out);
+        assertTrue(out.endsWith("exit=0"), out);
+    }
+
+    @Test
+    void explicitlyChosenBackendThatCannotLoadIsAnError() throws Exception {
+        String out = run(withoutJar("/jna-"), "iomux.backend=jna");
+        assertTrue(out.contains("jna  UNAVAILABLE: ") && out.contains("not on the class path"), out);
+        assertTrue(out.contains("default: NONE: iomux backend 'jna' is unavailable"), out);
+        assertTrue(out.endsWith("exit=1"), out);
+    }
+
+    @Test
+    void jnrAndJnaNeedNoCompiledCodeOfOurs() throws Exception {
+        String out = run(classPath(), "iomux.jni.library=/nonexistent/libiomux.so", "iomux.backend=jna");
+        assertTrue(out.contains("default: jna"), out);
+        assertTrue(out.endsWith("exit=0"), out);
+    }
+
+    @Test
+    void extractedLibraryIsPrivateAndRemoved(@TempDir Path dir) throws Exception {
+        String out = run(classPath(), "iomux.jni.tmpdir=" + dir);
+        assertTrue(out.contains("default: jni"), out);
+        try (var left = Files.list(dir)) {
+            assertEquals(0, left.count(), "the extracted copy is deleted once loaded");
+        }
+    }
+
+    @Test
+    void unusableTempDirectoryIsExplained(@TempDir Path dir) throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("file"), "x");
+        String out = run(classPath(), "iomux.jni.tmpdir=" + notADirectory);
+        assertTrue(out.contains("cannot extract the native library into " + notADirectory), out);
+        assertTrue(out.contains("default: jnr"), out);
+    }
+}

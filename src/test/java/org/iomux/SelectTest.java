@@ -1,0 +1,139 @@
+package org.iomux;
+
+import static org.iomux.TestSupport.backend;
+import static org.iomux.TestSupport.bytes;
+import static org.iomux.TestSupport.writeFully;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.iomux.spi.Abi;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(FdLeakCheck.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SelectTest {
+
+    @Test
+    void readableAndWritable() throws Exception {
+        try (Pipe pipe = Pipe.open(backend(), true); Select select = Select.open(backend(), 1024)) {
+            int r = pipe.source().fd();
+            int w = pipe.sink().fd();
+            select.add(r, Select.READ);
+            select.add(pipe.sink(), Select.WRITE);
+            assertEquals(1, select.select(0));
+            assertFalse(select.isReadable(r));
+            assertTrue(select.isWritable(w));
+            writeFully(pipe.sink(), bytes("s"));
+            assertEquals(2, select.select(0));
+            assertTrue(select.isReadable(r));
+            assertEquals(Select.READ, select.ready(r));
+            assertEquals(Select.READ, select.interest(r));
+        }
+    }
+
+    /** glibc's fd_set stops at 1024; the kernel does not. */
+    @Test
+    void descriptorsAbove1024() throws Exception {
+        ResourceLimit.raiseSoft(backend(), ResourceLimit.NOFILE, 4200);
+        long soft = ResourceLimit.get(backend(), ResourceLimit.NOFILE).soft();
+        org.junit.jupiter.api.Assumptions.assumeTrue(soft >= 4200, "RLIMIT_NOFILE is " + soft);
+        List<Descriptor> high = new ArrayList<>();
+        try (Pipe pipe = Pipe.open(backend(), true); Select select = Select.open(backend(), 4200)) {
+            // F_DUPFD gives the lowest free number >= the argument: place copies far above 1024
+            for (int at : new int[] {1100, 2047, 2048, 4100}) {
+                Descriptor d = pipe.source().duplicate(at);
+                high.add(d);
+                assertTrue(d.fd() >= at);
+                select.add(d, Select.READ);
+            }
+            assertEquals(0, select.select(0));
+            writeFully(pipe.sink(), bytes("x"));
+            assertEquals(high.size(), select.select(0));
+            for (Descriptor d : high) {
+                assertTrue(select.isReadable(d.fd()), "fd " + d.fd());
+            }
+            assertFalse(select.isReadable(pipe.source().fd()), "not asked for");
+            select.remove(high.get(3).fd());
+            assertEquals(3, select.select(0));
+            assertFalse(select.isReadable(high.get(3).fd()));
+        } finally {
+            high.forEach(Descriptor::close);
+        }
+    }
+
+    @Test
+    void onlyTheReadyAmongManyAreReported() throws Exception {
+        List<Pipe> pipes = new ArrayList<>();
+        try (Select select = Select.open(backend(), 2048)) {
+            for (int i = 0; i < 300; i++) {
+                Pipe p = Pipe.open(backend(), true);
+                pipes.add(p);
+                select.add(p.source(), Select.READ);
+            }
+            java.util.Random random = new java.util.Random(3);
+            for (int round = 0; round < 20; round++) {
+                Pipe ready = pipes.get(random.nextInt(pipes.size()));
+                writeFully(ready.sink(), bytes("r"));
+                assertEquals(1, select.select(1000));
+                for (Pipe p : pipes) {
+                    assertEquals(p == ready, select.isReadable(p.source().fd()));
+                }
+                assertEquals(1, ready.source().read(new byte[1], 0, 1));
+            }
+        } finally {
+            pipes.forEach(Pipe::close);
+        }
+    }
+
+    @Test
+    void timeoutsAndWakeup() throws Exception {
+        try (Pipe pipe = Pipe.open(backend(), true); Select select = Select.open(backend(), 64)) {
+            select.add(pipe.source(), Select.READ);
+            long start = System.nanoTime();
+            assertEquals(0, select.select(20));
+            assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(19), "returned before its timeout");
+            assertFalse(select.isReadable(pipe.source().fd()));
+            Thread writer = new Thread(() -> {
+                try {
+                    Thread.sleep(50);
+                    writeFully(pipe.sink(), bytes("w"));
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            writer.start();
+            assertEquals(1, select.select(-1));
+            writer.join();
+        }
+    }
+
+    @Test
+    void badInput() throws Exception {
+        try (Select select = Select.open(backend(), 128)) {
+            assertEquals(Abi.EBADF, assertThrows(ErrnoException.class, () -> select.add(-3, Select.READ)).errno());
+            assertThrows(IndexOutOfBoundsException.class, () -> select.add(128, Select.READ));
+            assertThrows(IllegalArgumentException.class, () -> select.add(3, 8));
+            assertThrows(IllegalArgumentException.class, () -> select.select(-2));
+            Pipe pipe = Pipe.open(backend(), true);
+            int number = pipe.source().fd();
+            select.add(number, Select.READ);
+            pipe.close();
+            ErrnoException e = assertThrows(ErrnoException.class, () -> select.select(0));
+            assertEquals(Abi.EBADF, e.errno());
+            assertEquals("select", e.syscall());
+        }
+        assertThrows(IllegalArgumentException.class, () -> Select.open(backend(), 0));
+        assertThrows(IllegalArgumentException.class, () -> Select.open(backend(), Select.MAX_FD_LIMIT + 1));
+        Select closed = Select.open(backend(), 64);
+        closed.close();
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> closed.select(0));
+    }
+}
