@@ -9,6 +9,8 @@ import java.io.IOException;
  * <p>Thrown for every failing call except {@code EAGAIN}/{@code EWOULDBLOCK} on a non-blocking
  * operation (a normal result, reported by the return value) and {@code EINTR} (retried, see the
  * package documentation).
+ *
+ * <p>Immutable, so safe to share between threads.
  */
 public class ErrnoException extends IOException {
     private static final long serialVersionUID = 1L;

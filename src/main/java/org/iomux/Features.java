@@ -7,7 +7,8 @@ import org.iomux.spi.Backend;
 
 /**
  * Kernel features probed at run time, once per JVM: what the running kernel has matters, not what
- * the headers the native code was built against say.
+ * the headers the native code was built against say. Thread-safe: a racing first probe is made
+ * twice at worst, with the same answer.
  */
 public final class Features {
     private static final int UNKNOWN = 0, YES = 1, NO = 2;

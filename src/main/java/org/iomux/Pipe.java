@@ -9,6 +9,8 @@ import org.iomux.spi.Backend;
  * A {@code pipe2(2)}: {@link #source()} is the read end, {@link #sink()} the write end. Both are
  * created with {@code O_CLOEXEC}, and with {@code O_NONBLOCK} if asked. {@link #close()} closes
  * both ends (each end may also be closed alone, e.g. to make the reader see end of stream).
+ *
+ * <p>Thread-safe as each {@link Descriptor} is; {@link #close()} is idempotent from any thread.
  */
 public final class Pipe implements AutoCloseable {
     private final Descriptor source;

@@ -12,6 +12,9 @@ import org.iomux.spi.StructLayout;
  * matter to iomux are {@link #NOFILE} (how many descriptors, so how many connections and how large
  * a {@link Select} set) and {@link #SIGPENDING} (how many queued real-time signals, for
  * signal-driven I/O). {@link #INFINITY} is {@code RLIM_INFINITY}.
+ *
+ * <p>Instances are immutable values. Limits are per process: setting one from any thread changes
+ * it for all of them.
  */
 public final class ResourceLimit {
     public static final int NOFILE = Abi.RLIMIT_NOFILE;

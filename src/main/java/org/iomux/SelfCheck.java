@@ -9,7 +9,7 @@ import org.iomux.spi.StructLayout;
  * does not), the default one, the kernel features iomux probes, the limits that matter and the
  * struct layouts in use, then checks that every loaded backend agrees on those layouts.
  *
- * <p>Exits 0 when the default backend loads and the loaded backends agree, 1 otherwise.
+ * <p>Single-threaded, run once, from {@code main}. Exits 0 when the default backend loads and the loaded backends agree, 1 otherwise.
  */
 public final class SelfCheck {
     private SelfCheck() {}

@@ -5,7 +5,7 @@ import org.iomux.spi.Abi;
 /**
  * The integer socket options iomux sets and reads with {@code setsockopt(2)} / {@code getsockopt(2)}.
  * The mapping from option to ({@code level}, {@code optname}) is in this enum only.
- * {@code SO_LINGER} takes a struct and has its own methods on {@link Socket}.
+ * {@code SO_LINGER} takes a struct and has its own methods on {@link Socket}. Immutable.
  */
 public enum SocketOption {
     /** {@code SO_REUSEADDR}: bind a listening port that has connections in TIME_WAIT. */

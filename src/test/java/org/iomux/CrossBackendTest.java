@@ -30,6 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code describe()}): struct layouts, ABI constants, errno names; and backend selection and
  * native loading, in child JVMs. Runs once (in the jni surefire run), loading all three backends.
  */
+@org.junit.jupiter.api.extension.ExtendWith(FdLeakCheck.class)
 class CrossBackendTest {
 
     private static Map<String, Long> fromC() {

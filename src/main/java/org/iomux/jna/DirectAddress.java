@@ -22,7 +22,7 @@ import java.nio.ByteBuffer;
  * the public JNA method on a probe buffer and on a slice of it:
  * <ol>
  *   <li>{@code sun.misc.Unsafe.getLong(buffer, offsetof(Buffer.address))}: the field
- *       {@code GetDirectBufferAddress} itself returns, about 1 ns (the way netty does it). Unsafe comes
+ *       {@code GetDirectBufferAddress} itself returns, a few ns (the way netty does it). Unsafe comes
  *       from the {@code jdk.unsupported} module, reachable without command-line flags; it is looked up
  *       reflectively so that compiling needs no internal API. Skipped from JDK 24 on, which prints a
  *       warning on the first Unsafe memory access (JEP 498).</li>
@@ -30,7 +30,8 @@ import java.nio.ByteBuffer;
  *       one plain JNI call. Reachable with {@link MethodHandles#privateLookupIn} because JNA sits in
  *       the unnamed module or is an automatic module, both of which open every package.</li>
  *   <li>{@code Pointer.nativeValue(Native.getDirectBufferPointer(buffer))}: allocates a
- *       {@code Pointer} per call, the last resort.</li>
+ *       {@code Pointer} per call unless the JIT's escape analysis removes it (C2 does once the caller
+ *       is hot, nothing guarantees it), the last resort.</li>
  * </ol>
  */
 final class DirectAddress {

@@ -26,8 +26,9 @@ final class Libc {
     static {
         Throwable failure = null;
         try {
-            // Platform.C_LIBRARY_NAME is "c"; JNA resolves it to the real libc.so.6 rather than the
-            // libc.so linker script. register() binds every native method below or throws.
+            // On Linux JNA opens "c" (Platform.C_LIBRARY_NAME) as the process itself, dlopen(NULL), so
+            // symbols resolve in the global scope where the JVM's own libc.so.6 already is (and not
+            // through the libc.so linker script). register() binds every native method below or throws.
             Native.register(Libc.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
         } catch (LinkageError | RuntimeException e) {
             // NoClassDefFoundError (JNA absent), UnsatisfiedLinkError (jnidispatch cannot be loaded,

@@ -1,8 +1,10 @@
 package org.iomux.jnr;
 
 import java.lang.ref.Reference;
+import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 
+import com.kenai.jffi.Library;
 import com.kenai.jffi.MemoryIO;
 
 import jnr.ffi.LibraryLoader;
@@ -25,12 +27,12 @@ import org.iomux.spi.StructLayout;
  * slot. A method reads it only when the call returned -1, and returns {@code -errno}. The
  * constructor checks the mechanism once ({@code close(-1)} must report {@code EBADF}).
  *
- * <p><b>Allocation.</b> Every call with only primitive arguments goes through jnr-ffi's generated
- * fast path and allocates no Java object. The {@code ByteBuffer} variants pass the buffer's native
- * address plus the position as a plain integer; the {@code byte[]} variants go through a per-thread
- * direct scratch buffer (see {@link #read(int, byte[], int, int)}). Only
- * {@link #epollPwait2} (seven integer arguments, more than jffi's primitive fast path takes) and
- * {@code byte[]} transfers larger than the scratch buffer allocate.
+ * <p><b>Allocation.</b> A function with only primitive arguments, at most six, is bound by jnr-ffi
+ * to a native method whose machine code it generates (its x86_64 stub compiler), and calling it
+ * allocates no Java object. The {@code ByteBuffer} variants pass the buffer's native address plus
+ * the position as a plain integer; the {@code byte[]} variants go through a per-thread direct
+ * scratch buffer (see {@link #read(int, byte[], int, int)}). Only {@code byte[]} transfers larger
+ * than the scratch buffer allocate.
  *
  * <p><b>Thread safety.</b> Stateless apart from the immutable binding, the cached layout and the
  * per-thread scratch buffers, so any method may be called from any thread.
@@ -66,27 +68,63 @@ public final class JnrBackend implements Backend {
             this.runtime = Runtime.getRuntime(libc);
             this.memory = MemoryIO.getInstance();
             this.layout = JnrStructs.layout(runtime);
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("jnr-ffi is not on the class path (it needs jnr-ffi, jffi, "
+                    + "jffi's native jar and asm): " + describe(e), e);
         } catch (LinkageError | RuntimeException e) {
-            // NoClassDefFoundError (jnr-ffi, jffi or asm missing), UnsatisfiedLinkError (the jffi
-            // stub for this platform), or jnr-ffi's own failure to bind a symbol.
-            throw new IllegalStateException("jnr-ffi cannot bind the C library: " + e, e);
+            // UnsatisfiedLinkError (no jffi stub for this platform, or it cannot be loaded), or
+            // jnr-ffi's own failure to open the library or generate the binding.
+            throw new IllegalStateException("jnr-ffi cannot bind the C library: " + describe(e), e);
         }
-        // jnr-ffi binds a missing symbol to a stub that throws only when called, so call the
-        // simplest function now; close(-1) also proves errno is captured.
+        // jnr-ffi binds a symbol it cannot find to a method that throws UnsatisfiedLinkError only
+        // when called (AsmLibraryLoader), so look every one up now, in the process's global
+        // namespace, where the C library the JVM runs on is.
+        String missing = null;
+        try {
+            Library global = Library.getDefault();
+            for (Method m : LibC.Functions.class.getMethods()) {
+                if (global.getSymbolAddress(m.getName()) == 0) {
+                    missing = missing == null ? m.getName() : missing + ", " + m.getName();
+                }
+            }
+        } catch (LinkageError | RuntimeException e) {
+            throw new IllegalStateException("jnr-ffi cannot look up C library symbols: " + describe(e), e);
+        }
+        if (missing != null) {
+            throw new IllegalStateException("the C library lacks " + missing);
+        }
+        // One real call, which also proves that errno comes back.
         int rc;
         int errno;
         try {
-            libc.getpid();
             rc = libc.close(-1);
             errno = runtime.getLastError();
         } catch (LinkageError | RuntimeException e) {
-            throw new IllegalStateException("jnr-ffi cannot call the C library: " + e, e);
+            throw new IllegalStateException("jnr-ffi cannot call the C library: " + describe(e), e);
         }
         if (rc != -1 || errno != Abi.EBADF) {
             throw new IllegalStateException("jnr-ffi does not report errno: close(-1) returned " + rc
                     + " with errno " + errno + ", expected -1 with EBADF");
         }
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(memory));
+    }
+
+    /**
+     * The exception and, when it differs, its root cause: jnr-ffi wraps a missing jffi stub as
+     * "could not load FFI provider", and only the root cause says which file it looked for. Only
+     * the root cause's first line, since jffi puts a whole stack trace into that message.
+     */
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root == e) {
+            return e.toString();
+        }
+        String cause = root.toString();
+        int eol = cause.indexOf('\n');
+        return e + " (root cause: " + (eol < 0 ? cause : cause.substring(0, eol).trim()) + ")";
     }
 
     /** A thread's direct buffer for {@code byte[]} I/O, with its address looked up once. */
@@ -194,10 +232,10 @@ public final class JnrBackend implements Backend {
      * jnr-ffi passes a byte[] argument whole: offset 0, length array.length
      * (PrimitiveArrayParameterStrategy), so it cannot honour offset. A heap ByteBuffer.wrap(array,
      * offset, length) is passed as its region, but jffi then copies that region to native memory
-     * (and back) on every call (Array.c: malloc or a stack buffer, Get/SetByteArrayRegion), and the
-     * wrapper is a per-call allocation. Copying through a per-thread direct scratch buffer costs the
-     * same one copy and allocates nothing. A transfer longer than the scratch buffer takes the
-     * wrapping path, so that one call still moves up to the whole requested length.
+     * and back on every call (Array.c: a stack or malloc'd buffer, Get/SetByteArrayRegion), and the
+     * wrapper is a per-call allocation. Copying through a per-thread direct scratch buffer costs one
+     * copy and allocates nothing. A transfer longer than the scratch buffer takes the wrapping path
+     * (see LibC), so that one call can still move the whole requested length.
      */
 
     @Override
@@ -311,8 +349,11 @@ public final class JnrBackend implements Backend {
 
     @Override
     public int epollPwait2(int epfd, long events, int maxevents, long timespec) {
-        // sigmask NULL and sigsetsize 0: no signal mask change, as epoll_wait (epoll_pwait2(2)).
-        return (int) check(libc.syscall(Abi.SYS_EPOLL_PWAIT2, epfd, events, maxevents, timespec, 0L, 0L));
+        // sigmask NULL: no signal mask change, as epoll_wait (epoll_pwait2(2)). The sixth argument,
+        // sigsetsize, is not passed (a six-argument binding stays allocation-free): the kernel reads
+        // it only for a non-NULL mask (fs/eventpoll.c, do_epoll_pwait -> set_user_sigmask returns
+        // at once when the mask is NULL).
+        return (int) check(libc.syscall(Abi.SYS_EPOLL_PWAIT2, epfd, events, maxevents, timespec, 0L));
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.iomux.jnr;
 
 import java.nio.ByteBuffer;
 
+import jnr.ffi.annotations.In;
 import jnr.ffi.types.intptr_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.socklen_t;
@@ -11,35 +12,33 @@ import jnr.ffi.types.u_int32_t;
 /**
  * The C library functions behind {@link JnrBackend}, bound by jnr-ffi ({@link Functions}).
  *
- * <p>Every pointer is a Java {@code long} annotated {@code @intptr_t}: jnr-ffi then passes it as a
+ * <p>Every pointer is a Java {@code long} annotated {@code @intptr_t}: jnr-ffi passes it as a
  * 64-bit integer, which is how the C ABI passes a pointer on LP64. Because every parameter and
- * result is a primitive, jnr-ffi's {@code AsmLibraryLoader} generates a call straight to jffi's
- * primitive {@code Invoker.invokeN*} entry points: no {@code Pointer}, no boxing, no invocation
- * buffer, so these calls allocate nothing. (jffi has such entry points for up to six arguments;
- * {@link Functions#syscall} has seven and so takes jnr-ffi's generic, allocating path.)
- *
- * <p>errno is saved by jffi right after each call ({@code LibraryOption.SaveError} is set when the
- * library is loaded) into jffi's per-thread slot, which {@code jnr.ffi.Runtime#getLastError()}
- * reads.
+ * result is a primitive, jnr-ffi's {@code AsmLibraryLoader} binds each function to a generated
+ * native stub (its x86_64 stub compiler) or to jffi's primitive {@code invokeN} entry points: no
+ * {@code Pointer}, no boxing, no invocation buffer, so these calls allocate nothing. Both paths
+ * exist for at most six arguments, which is why {@link Functions#syscall} is bound with six
+ * (a seventh would send every call down jnr-ffi's generic path, which builds a
+ * {@code HeapInvocationBuffer}, about 72 bytes, per call).
  */
 final class LibC {
     private LibC() {}
 
     /**
      * The bound functions. Public only because jnr-ffi defines the implementing class in its own
-     * class loader ({@code AsmClassLoader}), so a package-private interface would be inaccessible
-     * to it ({@code IllegalAccessError} at load time); nested in a package-private class, it is
-     * still not part of iomux's API.
+     * class loader ({@code AsmClassLoader}), which cannot implement a package-private interface
+     * ({@code IllegalAccessError} at load time); nested in a package-private class, it stays out
+     * of iomux's API.
      */
     public interface Functions {
 
         int close(int fd);
 
         /*
-         * fcntl is variadic. On x86_64 and aarch64 Linux an integer or pointer variadic argument goes in
-         * the same register as a fixed one, so a fixed-arity 64-bit third argument serves every command.
-         * (libffi's fixed-arity x86_64 call also sets %al, the vector-register count a variadic callee
-         * may read.)
+         * fcntl is variadic. On x86_64 and aarch64 Linux an integer or pointer variadic argument
+         * travels in the same register as a fixed one, so a fixed-arity 64-bit third argument
+         * serves every command (and libffi's x86_64 call sets %al, the vector-register count that
+         * a variadic callee may read, as a variadic call must).
          */
         int fcntl(int fd, int cmd, @intptr_t long arg);
 
@@ -52,15 +51,18 @@ final class LibC {
         @ssize_t long write(int fd, @intptr_t long buf, @size_t long count);
 
         /*
-         * Heap-buffer variants, used only for large byte[] transfers. jnr-ffi passes a heap buffer as
-         * (array, arrayOffset() + position(), remaining()) (HeapBufferParameterStrategy), and jffi copies
-         * that region into native memory before the call and back after it (Array.c). Deliberately
-         * neither @In nor @Out: with @Out alone jffi skips the copy-in but still copies the whole region
-         * back, which would overwrite array bytes past the count read(2) returned with garbage.
+         * Heap-buffer overloads, used only for byte[] transfers larger than the scratch buffer.
+         * jnr-ffi passes a heap buffer as (array, arrayOffset() + position(), remaining())
+         * (HeapBufferParameterStrategy); jffi copies that region to native memory before the call
+         * and back after it (Array.c). read is deliberately not @Out: with @Out alone jffi skips
+         * the copy-in but still copies the whole region back, which would overwrite the array
+         * past the count read(2) returned with uninitialized bytes. write is @In: nothing to copy
+         * back. Not @Pinned: that holds a JNI critical region, which can stall the GC, for the
+         * whole of a possibly blocking call.
          */
         @ssize_t long read(int fd, ByteBuffer heap, @size_t long count);
 
-        @ssize_t long write(int fd, ByteBuffer heap, @size_t long count);
+        @ssize_t long write(int fd, @In ByteBuffer heap, @size_t long count);
 
         @ssize_t long readv(int fd, @intptr_t long iov, int iovcnt);
 
@@ -95,18 +97,19 @@ final class LibC {
         int epoll_wait(int epfd, @intptr_t long events, int maxevents, int timeout);
 
         /*
-         * long syscall(long number, ...): variadic, mapped with a fixed arity of seven 64-bit integers
-         * (the number and six arguments), which on x86_64 and aarch64 are passed exactly as variadic
-         * integers are. glibc's syscall() is an assembly stub that moves them into the kernel's argument
-         * registers and turns a -4095..-1 kernel result into -1 and errno.
+         * long syscall(long number, ...): variadic, bound with a fixed arity of six 64-bit
+         * integers (the number and five arguments), which x86_64 and aarch64 pass exactly as they
+         * pass variadic integers. glibc's syscall() moves them into the kernel's argument
+         * registers and turns a -4095..-1 kernel result into -1 and errno. A system call's sixth
+         * argument is then unspecified: use this only for calls that ignore it in the way made.
          */
-        long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
+        long syscall(long number, long a1, long a2, long a3, long a4, long a5);
 
         /* nfds_t is unsigned long. */
         int poll(@intptr_t long fds, long nfds, int timeout);
 
-        int select(int nfds, @intptr_t long readfds, @intptr_t long writefds, @intptr_t long exceptfds,
-                   @intptr_t long timeout);
+        int select(int nfds, @intptr_t long readfds, @intptr_t long writefds,
+                   @intptr_t long exceptfds, @intptr_t long timeout);
 
         int getrlimit(int resource, @intptr_t long rlim);
 

@@ -8,7 +8,7 @@ package org.iomux.spi;
  *
  * <p>The typed API's public flags ({@code Epoll.IN}, {@code Poll.NVAL}, ...) are these values: the
  * kernel's own bits, so that translating a public flag to a kernel bit is the identity and unknown
- * bits can be rejected with one mask.
+ * bits can be rejected with one mask. Constants only: nothing to synchronise.
  */
 public final class Abi {
     private Abi() {}
