@@ -5,6 +5,10 @@
  */
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stddef.h>
@@ -102,6 +106,42 @@ JNIEXPORT jstring JNICALL Java_org_iomux_jni_JniNative_describe(JNIEnv *env, jcl
     SIZE(struct linger, "linger");
     OFFSET(struct linger, "linger", l_onoff);
     OFFSET(struct linger, "linger", l_linger);
+    SIZE(sigset_t, "sigset_t");
+    SIZE(struct sigaction, "sigaction");
+    OFFSET(struct sigaction, "sigaction", sa_handler);
+    OFFSET(struct sigaction, "sigaction", sa_mask);
+    OFFSET(struct sigaction, "sigaction", sa_flags);
+    SIZE(siginfo_t, "siginfo_t");
+    OFFSET(siginfo_t, "siginfo_t", si_signo);
+    OFFSET(siginfo_t, "siginfo_t", si_errno);
+    OFFSET(siginfo_t, "siginfo_t", si_code);
+    OFFSET(siginfo_t, "siginfo_t", si_band);
+    OFFSET(siginfo_t, "siginfo_t", si_fd);
+    SIZE(struct signalfd_siginfo, "signalfd_siginfo");
+    OFFSET(struct signalfd_siginfo, "signalfd_siginfo", ssi_signo);
+    OFFSET(struct signalfd_siginfo, "signalfd_siginfo", ssi_errno);
+    OFFSET(struct signalfd_siginfo, "signalfd_siginfo", ssi_code);
+    OFFSET(struct signalfd_siginfo, "signalfd_siginfo", ssi_fd);
+    OFFSET(struct signalfd_siginfo, "signalfd_siginfo", ssi_band);
+    SIZE(struct f_owner_ex, "f_owner_ex");
+    OFFSET(struct f_owner_ex, "f_owner_ex", type);
+    OFFSET(struct f_owner_ex, "f_owner_ex", pid);
+    SIZE(pthread_mutex_t, "pthread_mutex_t");
+    put(&out, "pthread_mutex_t.align", (long long) _Alignof(pthread_mutex_t));
+    SIZE(pthread_mutexattr_t, "pthread_mutexattr_t");
+    SIZE(struct msghdr, "msghdr");
+    OFFSET(struct msghdr, "msghdr", msg_name);
+    OFFSET(struct msghdr, "msghdr", msg_namelen);
+    OFFSET(struct msghdr, "msghdr", msg_iov);
+    OFFSET(struct msghdr, "msghdr", msg_iovlen);
+    OFFSET(struct msghdr, "msghdr", msg_control);
+    OFFSET(struct msghdr, "msghdr", msg_controllen);
+    OFFSET(struct msghdr, "msghdr", msg_flags);
+    SIZE(struct cmsghdr, "cmsghdr");
+    OFFSET(struct cmsghdr, "cmsghdr", cmsg_len);
+    OFFSET(struct cmsghdr, "cmsghdr", cmsg_level);
+    OFFSET(struct cmsghdr, "cmsghdr", cmsg_type);
+    put(&out, "cmsghdr.data", (long long) CMSG_LEN(0));
 
     CONSTANT(O_RDONLY); CONSTANT(O_WRONLY); CONSTANT(O_RDWR);
     CONSTANT(O_NONBLOCK); CONSTANT(O_ASYNC); CONSTANT(O_CLOEXEC);
@@ -125,6 +165,24 @@ JNIEXPORT jstring JNICALL Java_org_iomux_jni_JniNative_describe(JNIEnv *env, jcl
     CONSTANT(RLIMIT_NOFILE); CONSTANT(RLIMIT_SIGPENDING);
     put(&out, "RLIM_INFINITY", (long long) RLIM_INFINITY);
     put(&out, "SYS_EPOLL_PWAIT2", (long long) SYS_epoll_pwait2);
+    CONSTANT(O_CREAT); CONSTANT(O_EXCL); CONSTANT(O_TRUNC);
+    CONSTANT(F_OWNER_TID); CONSTANT(F_OWNER_PID); CONSTANT(F_OWNER_PGRP); CONSTANT(SEEK_SET); CONSTANT(SEEK_END);
+    CONSTANT(PROT_READ); CONSTANT(PROT_WRITE); CONSTANT(MAP_SHARED);
+    CONSTANT(SIGINT); CONSTANT(SIGKILL); CONSTANT(SIGUSR1); CONSTANT(SIGUSR2); CONSTANT(SIGPIPE);
+    CONSTANT(SIGTERM); CONSTANT(SIGCHLD); CONSTANT(SIGIO);
+    CONSTANT(SIG_BLOCK); CONSTANT(SIG_UNBLOCK); CONSTANT(SIG_SETMASK);
+    put(&out, "SIG_DFL", (long long) (intptr_t) SIG_DFL);
+    put(&out, "SIG_IGN", (long long) (intptr_t) SIG_IGN);
+    CONSTANT(SA_SIGINFO); CONSTANT(SA_RESTART);
+    CONSTANT(POLL_IN); CONSTANT(POLL_OUT); CONSTANT(POLL_MSG); CONSTANT(POLL_ERR); CONSTANT(POLL_PRI);
+    CONSTANT(POLL_HUP); CONSTANT(SI_USER); CONSTANT(SI_KERNEL); CONSTANT(SI_QUEUE); CONSTANT(SI_TKILL);
+    CONSTANT(SFD_NONBLOCK); CONSTANT(SFD_CLOEXEC);
+    CONSTANT(CLOCK_REALTIME); CONSTANT(CLOCK_MONOTONIC);
+    CONSTANT(PTHREAD_MUTEX_ERRORCHECK); CONSTANT(PTHREAD_PROCESS_SHARED); CONSTANT(PTHREAD_MUTEX_ROBUST);
+    CONSTANT(SCM_RIGHTS); CONSTANT(MSG_CTRUNC); CONSTANT(MSG_DONTWAIT); CONSTANT(MSG_NOSIGNAL);
+    CONSTANT(MSG_CMSG_CLOEXEC);
+    CONSTANT(EBUSY); CONSTANT(EDEADLK); CONSTANT(ETIMEDOUT); CONSTANT(EOWNERDEAD); CONSTANT(ENOTRECOVERABLE);
+    CONSTANT(ENOTCONN);
     CONSTANT(EINTR); CONSTANT(EBADF); CONSTANT(EAGAIN); CONSTANT(ENOMEM); CONSTANT(EFAULT);
     CONSTANT(EEXIST); CONSTANT(EINVAL); CONSTANT(EMFILE); CONSTANT(EPIPE); CONSTANT(ENOSYS);
     CONSTANT(ENOTSOCK); CONSTANT(EINPROGRESS); CONSTANT(EALREADY); CONSTANT(EISCONN);
@@ -153,4 +211,9 @@ JNIEXPORT jstring JNICALL Java_org_iomux_jni_JniNative_describe(JNIEnv *env, jcl
 JNIEXPORT jlong JNICALL Java_org_iomux_jni_JniNative_bufferAddress(JNIEnv *env, jclass clazz __attribute__((unused)),
         jobject buffer) {
     return (jlong) (intptr_t) (*env)->GetDirectBufferAddress(env, buffer);
+}
+
+JNIEXPORT jobject JNICALL Java_org_iomux_jni_JniNative_wrap(JNIEnv *env, jclass clazz __attribute__((unused)),
+        jlong address, jint length) {
+    return (*env)->NewDirectByteBuffer(env, IOMUX_PTR(address), (jlong) length);
 }

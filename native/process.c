@@ -1,5 +1,6 @@
 /* Process limits and identity. */
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "iomux.h"
@@ -15,4 +16,12 @@ JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_setrlimit(IOMUX_JNI_ARGS, ji
 
 JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_getpid(IOMUX_JNI_ARGS) {
     return (jint) getpid();
+}
+
+JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_gettid(IOMUX_JNI_ARGS) {
+    return (jint) gettid();
+}
+
+JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_clockGettime(IOMUX_JNI_ARGS, jint clock, jlong timespec) {
+    return iomux_int_result(clock_gettime((clockid_t) clock, (struct timespec *) IOMUX_PTR(timespec)));
 }

@@ -51,3 +51,11 @@ JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_getsockopt(IOMUX_JNI_ARGS, j
         jlong value, jlong length) {
     return iomux_int_result(getsockopt(fd, level, name, IOMUX_PTR(value), (socklen_t *) IOMUX_PTR(length)));
 }
+
+JNIEXPORT jlong JNICALL Java_org_iomux_jni_JniNative_sendmsg(IOMUX_JNI_ARGS, jint fd, jlong msg, jint flags) {
+    return iomux_long_result(sendmsg(fd, (const struct msghdr *) IOMUX_PTR(msg), flags));
+}
+
+JNIEXPORT jlong JNICALL Java_org_iomux_jni_JniNative_recvmsg(IOMUX_JNI_ARGS, jint fd, jlong msg, jint flags) {
+    return iomux_long_result(recvmsg(fd, (struct msghdr *) IOMUX_PTR(msg), flags));
+}

@@ -35,6 +35,7 @@ public final class JniBackend implements Backend {
     @Override public String name() { return "jni"; }
     @Override public StructLayout layout() { return LAYOUT; }
     @Override public long address(ByteBuffer direct) { return JniNative.bufferAddress(direct); }
+    @Override public ByteBuffer wrap(long address, int length) { return JniNative.wrap(address, length); }
 
     @Override public int close(int fd) { return JniNative.close(fd); }
     @Override public int fcntl(int fd, int cmd, long arg) { return JniNative.fcntl(fd, cmd, arg); }
@@ -95,4 +96,46 @@ public final class JniBackend implements Backend {
     @Override public int getrlimit(int resource, long rlim) { return JniNative.getrlimit(resource, rlim); }
     @Override public int setrlimit(int resource, long rlim) { return JniNative.setrlimit(resource, rlim); }
     @Override public int getpid() { return JniNative.getpid(); }
+    @Override public int gettid() { return JniNative.gettid(); }
+    @Override public int clockGettime(int clock, long timespec) { return JniNative.clockGettime(clock, timespec); }
+
+    @Override public int kill(int pid, int sig) { return JniNative.kill(pid, sig); }
+    @Override public int tgkill(int tgid, int tid, int sig) { return JniNative.tgkill(tgid, tid, sig); }
+    @Override public int sigrtmin() { return JniNative.sigrtmin(); }
+    @Override public int sigrtmax() { return JniNative.sigrtmax(); }
+    @Override public int pthreadSigmask(int how, long set, long oldset) { return JniNative.pthreadSigmask(how, set, oldset); }
+    @Override public int sigaction(int sig, long act, long oldact) { return JniNative.sigaction(sig, act, oldact); }
+    @Override public int sigtimedwait(long set, long info, long timespec) { return JniNative.sigtimedwait(set, info, timespec); }
+    @Override public int signalfd(int fd, long mask, int flags) { return JniNative.signalfd(fd, mask, flags); }
+
+    @Override public int open(byte[] path, int flags, int mode) { return JniNative.open(path, flags, mode); }
+    @Override public int unlink(byte[] path) { return JniNative.unlink(path); }
+    @Override public int ftruncate(int fd, long length) { return JniNative.ftruncate(fd, length); }
+    @Override public long lseek(int fd, long offset, int whence) { return JniNative.lseek(fd, offset, whence); }
+    @Override public long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
+        return JniNative.mmap(addr, length, prot, flags, fd, offset);
+    }
+    @Override public int munmap(long addr, long length) { return JniNative.munmap(addr, length); }
+
+    @Override public int pthreadMutexattrInit(long attr) { return JniNative.pthreadMutexattrInit(attr); }
+    @Override public int pthreadMutexattrSettype(long attr, int type) { return JniNative.pthreadMutexattrSettype(attr, type); }
+    @Override public int pthreadMutexattrSetpshared(long attr, int pshared) {
+        return JniNative.pthreadMutexattrSetpshared(attr, pshared);
+    }
+    @Override public int pthreadMutexattrSetrobust(long attr, int robust) {
+        return JniNative.pthreadMutexattrSetrobust(attr, robust);
+    }
+    @Override public int pthreadMutexattrDestroy(long attr) { return JniNative.pthreadMutexattrDestroy(attr); }
+    @Override public int pthreadMutexInit(long mutex, long attr) { return JniNative.pthreadMutexInit(mutex, attr); }
+    @Override public int pthreadMutexLock(long mutex) { return JniNative.pthreadMutexLock(mutex); }
+    @Override public int pthreadMutexTrylock(long mutex) { return JniNative.pthreadMutexTrylock(mutex); }
+    @Override public int pthreadMutexClocklock(long mutex, int clock, long abstime) {
+        return JniNative.pthreadMutexClocklock(mutex, clock, abstime);
+    }
+    @Override public int pthreadMutexUnlock(long mutex) { return JniNative.pthreadMutexUnlock(mutex); }
+    @Override public int pthreadMutexConsistent(long mutex) { return JniNative.pthreadMutexConsistent(mutex); }
+    @Override public int pthreadMutexDestroy(long mutex) { return JniNative.pthreadMutexDestroy(mutex); }
+
+    @Override public long sendmsg(int fd, long msg, int flags) { return JniNative.sendmsg(fd, msg, flags); }
+    @Override public long recvmsg(int fd, long msg, int flags) { return JniNative.recvmsg(fd, msg, flags); }
 }

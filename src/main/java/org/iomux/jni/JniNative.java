@@ -17,6 +17,7 @@ final class JniNative {
     static native String describe();
 
     static native long bufferAddress(ByteBuffer direct);
+    static native ByteBuffer wrap(long address, int length);
 
     static native int close(int fd);
     static native int fcntl(int fd, int cmd, long arg);
@@ -54,4 +55,38 @@ final class JniNative {
     static native int getrlimit(int resource, long rlim);
     static native int setrlimit(int resource, long rlim);
     static native int getpid();
+    static native int gettid();
+    static native int clockGettime(int clock, long timespec);
+
+    static native int kill(int pid, int sig);
+    static native int tgkill(int tgid, int tid, int sig);
+    static native int sigrtmin();
+    static native int sigrtmax();
+    static native int pthreadSigmask(int how, long set, long oldset);
+    static native int sigaction(int sig, long act, long oldact);
+    static native int sigtimedwait(long set, long info, long timespec);
+    static native int signalfd(int fd, long mask, int flags);
+
+    static native int open(byte[] path, int flags, int mode);
+    static native int unlink(byte[] path);
+    static native int ftruncate(int fd, long length);
+    static native long lseek(int fd, long offset, int whence);
+    static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
+    static native int munmap(long addr, long length);
+
+    static native int pthreadMutexattrInit(long attr);
+    static native int pthreadMutexattrSettype(long attr, int type);
+    static native int pthreadMutexattrSetpshared(long attr, int pshared);
+    static native int pthreadMutexattrSetrobust(long attr, int robust);
+    static native int pthreadMutexattrDestroy(long attr);
+    static native int pthreadMutexInit(long mutex, long attr);
+    static native int pthreadMutexLock(long mutex);
+    static native int pthreadMutexTrylock(long mutex);
+    static native int pthreadMutexClocklock(long mutex, int clock, long abstime);
+    static native int pthreadMutexUnlock(long mutex);
+    static native int pthreadMutexConsistent(long mutex);
+    static native int pthreadMutexDestroy(long mutex);
+
+    static native long sendmsg(int fd, long msg, int flags);
+    static native long recvmsg(int fd, long msg, int flags);
 }

@@ -56,8 +56,39 @@ public final class Abi {
     // <sys/syscall.h>: the same number on every architecture (it came after the 424 unification)
     public static final int SYS_EPOLL_PWAIT2 = 441;
 
+    // <fcntl.h>, files
+    public static final int O_CREAT = 0x40, O_EXCL = 0x80, O_TRUNC = 0x200;
+    public static final int F_OWNER_TID = 0, F_OWNER_PID = 1, F_OWNER_PGRP = 2;
+    public static final int SEEK_SET = 0, SEEK_END = 2;
+
+    // <sys/mman.h>
+    public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
+
+    // <signal.h>
+    public static final int SIGINT = 2, SIGKILL = 9, SIGUSR1 = 10, SIGUSR2 = 12, SIGPIPE = 13, SIGTERM = 15,
+            SIGCHLD = 17, SIGIO = 29;
+    public static final int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
+    /** {@code SIG_DFL} and {@code SIG_IGN} as {@code sa_handler} values. */
+    public static final long SIG_DFL = 0, SIG_IGN = 1;
+    public static final int SA_SIGINFO = 4, SA_RESTART = 0x10000000;
+    /** {@code si_code} values for SIGPOLL ({@code POLL_IN} ... {@code POLL_HUP}), and senders'. */
+    public static final int POLL_IN = 1, POLL_OUT = 2, POLL_MSG = 3, POLL_ERR = 4, POLL_PRI = 5, POLL_HUP = 6;
+    public static final int SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TKILL = -6;
+    public static final int SFD_NONBLOCK = O_NONBLOCK, SFD_CLOEXEC = O_CLOEXEC;
+
+    // <time.h>
+    public static final int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1;
+
+    // <pthread.h>
+    public static final int PTHREAD_MUTEX_ERRORCHECK = 2, PTHREAD_PROCESS_SHARED = 1, PTHREAD_MUTEX_ROBUST = 1;
+
+    // <sys/socket.h>, ancillary data
+    public static final int SCM_RIGHTS = 1, MSG_CTRUNC = 0x8, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000,
+            MSG_CMSG_CLOEXEC = 0x40000000;
+
     // <errno.h>, the ones the typed API tests for
     public static final int EINTR = 4, EBADF = 9, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EEXIST = 17,
             EINVAL = 22, EMFILE = 24, EPIPE = 32, ENOSYS = 38, ENOTSOCK = 88, EINPROGRESS = 115,
-            EALREADY = 114, EISCONN = 106, ECONNRESET = 104, ENOENT = 2, EPERM = 1, ELOOP = 40;
+            EALREADY = 114, EISCONN = 106, ECONNRESET = 104, ENOENT = 2, EPERM = 1, ELOOP = 40,
+            EBUSY = 16, EDEADLK = 35, ETIMEDOUT = 110, EOWNERDEAD = 130, ENOTRECOVERABLE = 131, ENOTCONN = 107;
 }

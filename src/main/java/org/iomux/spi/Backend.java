@@ -33,6 +33,13 @@ public interface Backend {
     /** The native address of a direct buffer's first byte (position 0), never 0 for a live buffer. */
     long address(ByteBuffer direct);
 
+    /**
+     * A direct buffer over {@code length} bytes of native memory at {@code address} that the caller
+     * owns (an {@code mmap}ed region): the buffer does not free it. The caller keeps the buffer
+     * private and stops using it before unmapping.
+     */
+    ByteBuffer wrap(long address, int length);
+
     // ---- descriptors -------------------------------------------------------------------------
 
     /** {@code close(fd)}. */
@@ -148,4 +155,108 @@ public interface Backend {
 
     /** {@code getpid()}. */
     int getpid();
+
+    /** {@code gettid()}: the calling thread's kernel thread id. */
+    int gettid();
+
+    /** {@code clock_gettime(clock, (struct timespec *) timespec)}. */
+    int clockGettime(int clock, long timespec);
+
+    // ---- signals -------------------------------------------------------------------------------
+    // sigset_t arguments are glibc's (sizeof(sigset_t), 128 bytes on Linux), bit (sig - 1) set for sig.
+
+    /** {@code kill(pid, sig)}. */
+    int kill(int pid, int sig);
+
+    /** {@code tgkill(tgid, tid, sig)}: a thread-directed signal. */
+    int tgkill(int tgid, int tid, int sig);
+
+    /** glibc's {@code SIGRTMIN} at run time ({@code __libc_current_sigrtmin()}): glibc reserves the first few. */
+    int sigrtmin();
+
+    /** glibc's {@code SIGRTMAX} at run time ({@code __libc_current_sigrtmax()}). */
+    int sigrtmax();
+
+    /**
+     * {@code pthread_sigmask(how, set, oldset)} for the calling thread; {@code set}/{@code oldset} may
+     * be 0. pthread_sigmask returns the error number rather than setting errno: backends return it
+     * negated, like every other failure.
+     */
+    int pthreadSigmask(int how, long set, long oldset);
+
+    /** {@code sigaction(sig, (const struct sigaction *) act, (struct sigaction *) oldact)}; either may be 0. */
+    int sigaction(int sig, long act, long oldact);
+
+    /** {@code sigtimedwait(set, (siginfo_t *) info, (const struct timespec *) timeout)}: the signal number. */
+    int sigtimedwait(long set, long info, long timespec);
+
+    /** {@code signalfd(fd, mask, flags)} (glibc passes the kernel's 8-byte sigset size). */
+    int signalfd(int fd, long mask, int flags);
+
+    // ---- files and shared memory ---------------------------------------------------------------
+
+    /** {@code open(path, flags, mode)}; {@code path} is NUL-terminated bytes. */
+    int open(byte[] path, int flags, int mode);
+
+    /** {@code unlink(path)}; {@code path} is NUL-terminated bytes. */
+    int unlink(byte[] path);
+
+    /** {@code ftruncate(fd, length)}. */
+    int ftruncate(int fd, long length);
+
+    /** {@code lseek(fd, offset, whence)}: the new offset. */
+    long lseek(int fd, long offset, int whence);
+
+    /** {@code mmap(addr, length, prot, flags, fd, offset)}: the address, or {@code -errno} for {@code MAP_FAILED}. */
+    long mmap(long addr, long length, int prot, int flags, int fd, long offset);
+
+    /** {@code munmap(addr, length)}. */
+    int munmap(long addr, long length);
+
+    // ---- pthread mutexes -----------------------------------------------------------------------
+    // Each returns 0 or the negated error number (these functions return it instead of setting errno).
+
+    /** {@code pthread_mutexattr_init((pthread_mutexattr_t *) attr)}. */
+    int pthreadMutexattrInit(long attr);
+
+    /** {@code pthread_mutexattr_settype(attr, type)}. */
+    int pthreadMutexattrSettype(long attr, int type);
+
+    /** {@code pthread_mutexattr_setpshared(attr, pshared)}. */
+    int pthreadMutexattrSetpshared(long attr, int pshared);
+
+    /** {@code pthread_mutexattr_setrobust(attr, robust)}. */
+    int pthreadMutexattrSetrobust(long attr, int robust);
+
+    /** {@code pthread_mutexattr_destroy(attr)}. */
+    int pthreadMutexattrDestroy(long attr);
+
+    /** {@code pthread_mutex_init((pthread_mutex_t *) mutex, attr)}. */
+    int pthreadMutexInit(long mutex, long attr);
+
+    /** {@code pthread_mutex_lock(mutex)}: 0, or -EOWNERDEAD, -ENOTRECOVERABLE, -EDEADLK, ... */
+    int pthreadMutexLock(long mutex);
+
+    /** {@code pthread_mutex_trylock(mutex)}: 0, or -EBUSY, -EOWNERDEAD, ... */
+    int pthreadMutexTrylock(long mutex);
+
+    /** {@code pthread_mutex_clocklock(mutex, clock, (const struct timespec *) abstime)} (glibc 2.30): -ETIMEDOUT, ... */
+    int pthreadMutexClocklock(long mutex, int clock, long abstime);
+
+    /** {@code pthread_mutex_unlock(mutex)}: 0, or -EPERM when the caller is not the owner. */
+    int pthreadMutexUnlock(long mutex);
+
+    /** {@code pthread_mutex_consistent(mutex)}. */
+    int pthreadMutexConsistent(long mutex);
+
+    /** {@code pthread_mutex_destroy(mutex)}. */
+    int pthreadMutexDestroy(long mutex);
+
+    // ---- ancillary data ------------------------------------------------------------------------
+
+    /** {@code sendmsg(fd, (const struct msghdr *) msg, flags)}. */
+    long sendmsg(int fd, long msg, int flags);
+
+    /** {@code recvmsg(fd, (struct msghdr *) msg, flags)}. */
+    long recvmsg(int fd, long msg, int flags);
 }

@@ -29,6 +29,16 @@ import java.util.Map;
  * struct sockaddr_un  { sa_family_t sun_family; char sun_path[108]; };                                // 110
  * struct rlimit   { rlim_t rlim_cur; rlim_t rlim_max; };           // 16 bytes
  * struct linger   { int l_onoff; int l_linger; };                  // 8 bytes
+ * sigset_t (glibc): 1024 bits, 128 bytes; bit (sig - 1) of the first unsigned long for sig &lt;= 64
+ * struct sigaction (glibc) { sa_handler; sigset_t sa_mask; int sa_flags; sa_restorer; }   // 152 on x86_64
+ * siginfo_t: 128 bytes; si_signo 0, si_errno 4, si_code 8, then a union at 16 whose SIGPOLL
+ *            member is { long si_band; int si_fd; }
+ * struct signalfd_siginfo: 128 bytes; ssi_signo 0, ssi_errno 4, ssi_code 8, ssi_fd 20, ssi_band 28
+ * struct f_owner_ex { int type; pid_t pid; };                     // 8 bytes
+ * pthread_mutex_t: opaque, 40 bytes (x86_64) or 48 (aarch64), 8-byte aligned; pthread_mutexattr_t: 4 or 8
+ * struct msghdr { void *msg_name; socklen_t msg_namelen; struct iovec *msg_iov; size_t msg_iovlen;
+ *                 void *msg_control; size_t msg_controllen; int msg_flags; };            // 56 bytes
+ * struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; unsigned char data[]; }  // 16 bytes
  * </pre>
  *
  * <p>Immutable and thread-safe.
@@ -49,7 +59,18 @@ public final class StructLayout {
             "sockaddr_un.size", "sockaddr_un.sun_family", "sockaddr_un.sun_path",
             "sockaddr_storage.size",
             "rlimit.size", "rlimit.rlim_cur", "rlimit.rlim_max",
-            "linger.size", "linger.l_onoff", "linger.l_linger");
+            "linger.size", "linger.l_onoff", "linger.l_linger",
+            "sigset_t.size",
+            "sigaction.size", "sigaction.sa_handler", "sigaction.sa_mask", "sigaction.sa_flags",
+            "siginfo_t.size", "siginfo_t.si_signo", "siginfo_t.si_errno", "siginfo_t.si_code",
+            "siginfo_t.si_band", "siginfo_t.si_fd",
+            "signalfd_siginfo.size", "signalfd_siginfo.ssi_signo", "signalfd_siginfo.ssi_errno",
+            "signalfd_siginfo.ssi_code", "signalfd_siginfo.ssi_fd", "signalfd_siginfo.ssi_band",
+            "f_owner_ex.size", "f_owner_ex.type", "f_owner_ex.pid",
+            "pthread_mutex_t.size", "pthread_mutex_t.align", "pthread_mutexattr_t.size",
+            "msghdr.size", "msghdr.msg_name", "msghdr.msg_namelen", "msghdr.msg_iov", "msghdr.msg_iovlen",
+            "msghdr.msg_control", "msghdr.msg_controllen", "msghdr.msg_flags",
+            "cmsghdr.size", "cmsghdr.cmsg_len", "cmsghdr.cmsg_level", "cmsghdr.cmsg_type", "cmsghdr.data");
 
     public final int epollEventSize, epollEventEvents, epollEventData;
     public final int pollfdSize, pollfdFd, pollfdEvents, pollfdRevents;
@@ -65,6 +86,19 @@ public final class StructLayout {
     public final int sockaddrStorageSize;
     public final int rlimitSize, rlimitCur, rlimitMax;
     public final int lingerSize, lingerOnoff, lingerLinger;
+    /** glibc's {@code sigset_t} (128 bytes); the kernel reads only the first 8. */
+    public final int sigsetSize;
+    public final int sigactionSize, sigactionHandler, sigactionMask, sigactionFlags;
+    /** {@code si_band} and {@code si_fd} are the {@code SIGPOLL} members of {@code siginfo_t}'s union. */
+    public final int siginfoSize, siginfoSigno, siginfoErrno, siginfoCode, siginfoBand, siginfoFd;
+    public final int signalfdSiginfoSize, ssiSigno, ssiErrno, ssiCode, ssiFd, ssiBand;
+    public final int fOwnerExSize, fOwnerExType, fOwnerExPid;
+    /** {@code sizeof} and {@code _Alignof(pthread_mutex_t)}: 40/8 on x86_64, 48/8 on aarch64. */
+    public final int pthreadMutexSize, pthreadMutexAlign, pthreadMutexattrSize;
+    public final int msghdrSize, msghdrName, msghdrNamelen, msghdrIov, msghdrIovlen, msghdrControl,
+            msghdrControllen, msghdrFlags;
+    /** {@code cmsghdr.data} is {@code CMSG_LEN(0)}: where {@code CMSG_DATA} starts. */
+    public final int cmsghdrSize, cmsghdrLen, cmsghdrLevel, cmsghdrType, cmsghdrData;
 
     private final Map<String, Integer> values;
 
@@ -125,6 +159,42 @@ public final class StructLayout {
         lingerSize = copy.get("linger.size");
         lingerOnoff = copy.get("linger.l_onoff");
         lingerLinger = copy.get("linger.l_linger");
+        sigsetSize = copy.get("sigset_t.size");
+        sigactionSize = copy.get("sigaction.size");
+        sigactionHandler = copy.get("sigaction.sa_handler");
+        sigactionMask = copy.get("sigaction.sa_mask");
+        sigactionFlags = copy.get("sigaction.sa_flags");
+        siginfoSize = copy.get("siginfo_t.size");
+        siginfoSigno = copy.get("siginfo_t.si_signo");
+        siginfoErrno = copy.get("siginfo_t.si_errno");
+        siginfoCode = copy.get("siginfo_t.si_code");
+        siginfoBand = copy.get("siginfo_t.si_band");
+        siginfoFd = copy.get("siginfo_t.si_fd");
+        signalfdSiginfoSize = copy.get("signalfd_siginfo.size");
+        ssiSigno = copy.get("signalfd_siginfo.ssi_signo");
+        ssiErrno = copy.get("signalfd_siginfo.ssi_errno");
+        ssiCode = copy.get("signalfd_siginfo.ssi_code");
+        ssiFd = copy.get("signalfd_siginfo.ssi_fd");
+        ssiBand = copy.get("signalfd_siginfo.ssi_band");
+        fOwnerExSize = copy.get("f_owner_ex.size");
+        fOwnerExType = copy.get("f_owner_ex.type");
+        fOwnerExPid = copy.get("f_owner_ex.pid");
+        pthreadMutexSize = copy.get("pthread_mutex_t.size");
+        pthreadMutexAlign = copy.get("pthread_mutex_t.align");
+        pthreadMutexattrSize = copy.get("pthread_mutexattr_t.size");
+        msghdrSize = copy.get("msghdr.size");
+        msghdrName = copy.get("msghdr.msg_name");
+        msghdrNamelen = copy.get("msghdr.msg_namelen");
+        msghdrIov = copy.get("msghdr.msg_iov");
+        msghdrIovlen = copy.get("msghdr.msg_iovlen");
+        msghdrControl = copy.get("msghdr.msg_control");
+        msghdrControllen = copy.get("msghdr.msg_controllen");
+        msghdrFlags = copy.get("msghdr.msg_flags");
+        cmsghdrSize = copy.get("cmsghdr.size");
+        cmsghdrLen = copy.get("cmsghdr.cmsg_len");
+        cmsghdrLevel = copy.get("cmsghdr.cmsg_level");
+        cmsghdrType = copy.get("cmsghdr.cmsg_type");
+        cmsghdrData = copy.get("cmsghdr.data");
     }
 
     /**
