@@ -352,6 +352,157 @@ public class Descriptor extends FdHandle {
         }
     }
 
+    // ---- signal-driven I/O (fcntl(2), "Managing signals") -------------------------------------
+
+    /** Who {@code F_SETOWN_EX} names as the receiver of a descriptor's I/O signals. */
+    public enum OwnerType {
+        /** One thread ({@code F_OWNER_TID}): the signal is thread-directed, only that thread gets it. */
+        THREAD(Abi.F_OWNER_TID),
+        /** A process ({@code F_OWNER_PID}): any thread of it that does not block the signal gets it. */
+        PROCESS(Abi.F_OWNER_PID),
+        /** A process group ({@code F_OWNER_PGRP}). */
+        PROCESS_GROUP(Abi.F_OWNER_PGRP);
+
+        final int kernel;
+
+        OwnerType(int kernel) {
+            this.kernel = kernel;
+        }
+
+        static OwnerType of(int kernel) {
+            for (OwnerType t : values()) {
+                if (t.kernel == kernel) {
+                    return t;
+                }
+            }
+            throw new IllegalStateException("unknown f_owner_ex.type " + kernel);
+        }
+    }
+
+    /** The receiver of a descriptor's I/O signals; id 0 means none. */
+    public static final class Owner {
+        private final OwnerType type;
+        private final int id;
+
+        public Owner(OwnerType type, int id) {
+            this.type = type;
+            this.id = id;
+        }
+
+        public OwnerType type() {
+            return type;
+        }
+
+        public int id() {
+            return id;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Owner && ((Owner) o).type == type && ((Owner) o).id == id;
+        }
+
+        @Override
+        public int hashCode() {
+            return type.hashCode() * 31 + id;
+        }
+
+        @Override
+        public String toString() {
+            return type + " " + id;
+        }
+    }
+
+    /**
+     * {@code F_SETOWN}: {@code pid} > 0 a process, {@code pid} < 0 the process group {@code -pid},
+     * 0 nobody. Prefer {@link #setOwner(OwnerType, int)}: inside a JVM a process-directed signal
+     * can land on any thread that does not block it.
+     */
+    public void setOwner(int pid) throws ErrnoException {
+        fcntl(Abi.F_SETOWN, pid);
+    }
+
+    /**
+     * {@code F_GETOWN}, made with {@code F_GETOWN_EX}: plain {@code F_GETOWN} cannot return every
+     * process group id, since a negative result looks like an error (fcntl(2), BUGS).
+     *
+     * @return the process id, minus the process group id, or 0; a thread owner as its id
+     */
+    public int owner() throws ErrnoException {
+        Owner o = ownerEx();
+        return o.type() == OwnerType.PROCESS_GROUP ? -o.id() : o.id();
+    }
+
+    /** {@code F_SETOWN_EX}. */
+    public void setOwner(OwnerType type, int id) throws ErrnoException {
+        StructLayout l = backend.layout();
+        NativeBuffer scratch = Scratch.get(backend);
+        ByteBuffer pinned = scratch.pin();
+        scratch.putInt(Scratch.SMALL + l.fOwnerExType, type.kernel);
+        scratch.putInt(Scratch.SMALL + l.fOwnerExPid, id);
+        int fd = acquire();
+        int r;
+        try {
+            r = backend.fcntlPointer(fd, Abi.F_SETOWN_EX, scratch.address(Scratch.SMALL, l.fOwnerExSize));
+        } finally {
+            release();
+            Reference.reachabilityFence(pinned);
+        }
+        if (r < 0) {
+            throw Errors.exception("fcntl(fd=" + fd + ", F_SETOWN_EX, " + type + " " + id + ")", r);
+        }
+    }
+
+    /** {@code F_GETOWN_EX}. */
+    public Owner ownerEx() throws ErrnoException {
+        StructLayout l = backend.layout();
+        NativeBuffer scratch = Scratch.get(backend);
+        ByteBuffer pinned = scratch.pin();
+        int fd = acquire();
+        int r;
+        try {
+            r = backend.fcntlPointer(fd, Abi.F_GETOWN_EX, scratch.address(Scratch.SMALL, l.fOwnerExSize));
+        } finally {
+            release();
+            Reference.reachabilityFence(pinned);
+        }
+        if (r < 0) {
+            throw Errors.exception("fcntl(fd=" + fd + ", F_GETOWN_EX)", r);
+        }
+        return new Owner(OwnerType.of(scratch.getInt(Scratch.SMALL + l.fOwnerExType)),
+                scratch.getInt(Scratch.SMALL + l.fOwnerExPid));
+    }
+
+    /**
+     * {@code F_SETSIG}: the signal sent when I/O is possible; 0 restores {@code SIGIO} (without
+     * {@code siginfo}). A real-time signal queues one {@code siginfo} per event, with the descriptor
+     * in {@code si_fd} and the {@code poll} bits in {@code si_band}.
+     */
+    public void setIoSignal(int sig) throws ErrnoException {
+        if (sig < 0 || sig > SignalSet.MAX_SIGNAL) {
+            throw new IllegalArgumentException("signal " + sig + " is outside [0, " + SignalSet.MAX_SIGNAL + "]");
+        }
+        fcntl(Abi.F_SETSIG, sig);
+    }
+
+    /** {@code F_GETSIG}: 0 means {@code SIGIO}. */
+    public int ioSignal() throws ErrnoException {
+        return fcntl(Abi.F_GETSIG, 0);
+    }
+
+    /** Sets or clears {@code O_ASYNC}: whether I/O readiness sends the owner a signal. */
+    public void setAsync(boolean on) throws ErrnoException {
+        int flags = statusFlags();
+        int updated = on ? flags | Abi.O_ASYNC : flags & ~Abi.O_ASYNC;
+        if (updated != flags) {
+            setStatusFlags(updated);
+        }
+    }
+
+    public boolean isAsync() throws ErrnoException {
+        return (statusFlags() & Abi.O_ASYNC) != 0;
+    }
+
     /** Whether {@code FD_CLOEXEC} is set ({@code F_GETFD}). */
     public boolean isCloseOnExec() throws ErrnoException {
         return (fcntl(Abi.F_GETFD, 0) & Abi.FD_CLOEXEC) != 0;

@@ -1,7 +1,5 @@
 package org.iomux;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import org.iomux.spi.Backend;
 
 /**
@@ -21,28 +19,14 @@ import org.iomux.spi.Backend;
  * by itself; subclasses document how they unblock it ({@link Socket} shuts the socket down).
  *
  * <h2>Thread safety</h2>
- * The lifetime protocol is lock-free and safe from any thread (a compare-and-set on one state
- * word); each subclass documents the thread-safety of its operations.
+ * The lifetime protocol ({@code Lifetime}, shared with {@link SharedMemory}) is lock-free and safe
+ * from any thread (a compare-and-set on one state word); each subclass documents the
+ * thread-safety of its operations.
  */
-public abstract class FdHandle implements AutoCloseable {
-    private static final VarHandle STATE;
-    private static final int CLOSED = 1;
-    private static final int USER = 2;
-
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(FdHandle.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
+public abstract class FdHandle extends Lifetime implements AutoCloseable {
     final Backend backend;
     final int fd;
     private final boolean owned;
-    /** bit 0: closed; bits 1..31: the number of calls in flight. */
-    @SuppressWarnings("unused") // through STATE
-    private volatile int state;
 
     FdHandle(Backend backend, int fd, boolean owned) {
         this.backend = backend;
@@ -56,7 +40,7 @@ public abstract class FdHandle implements AutoCloseable {
      * @throws IllegalStateException if the handle is closed: the number may already be reused
      */
     public final int fd() {
-        if (((int) STATE.getVolatile(this) & CLOSED) != 0) {
+        if (isClosed()) {
             throw closedException();
         }
         return fd;
@@ -64,7 +48,7 @@ public abstract class FdHandle implements AutoCloseable {
 
     /** False once {@link #close()} has been called. */
     public final boolean isOpen() {
-        return ((int) STATE.getVolatile(this) & CLOSED) == 0;
+        return !isClosed();
     }
 
     /** The backend this handle makes its calls through. */
@@ -84,24 +68,11 @@ public abstract class FdHandle implements AutoCloseable {
      * @throws IllegalStateException if the handle is closed
      */
     final int acquire() {
-        for (;;) {
-            int s = (int) STATE.getVolatile(this);
-            if ((s & CLOSED) != 0) {
-                throw closedException();
-            }
-            if (STATE.compareAndSet(this, s, s + USER)) {
-                return fd;
-            }
-        }
+        retain();
+        return fd;
     }
 
-    /** Marks the end of a call; the last one out after {@link #close()} closes the number. */
-    final void release() {
-        int s = (int) STATE.getAndAdd(this, -USER) - USER;
-        if (s == CLOSED) {
-            closeNow();
-        }
-    }
+    // release(): inherited from Lifetime; the last one out after close() closes the number
 
     /**
      * Closes the handle; idempotent and safe from any thread. See the class documentation: the
@@ -109,28 +80,16 @@ public abstract class FdHandle implements AutoCloseable {
      */
     @Override
     public final void close() {
-        for (;;) {
-            int s = (int) STATE.getVolatile(this);
-            if ((s & CLOSED) != 0) {
-                return;
-            }
-            if (STATE.compareAndSet(this, s, s | CLOSED)) {
-                if (s == 0) {
-                    closeNow();
-                } else {
-                    // calls are in flight: the descriptor is still open, so this is safe
-                    closingWhileInUse();
-                }
-                return;
-            }
-        }
+        markClosed();
     }
 
     /** Called once, by {@link #close()}, when other threads are inside calls on this descriptor. */
+    @Override
     void closingWhileInUse() {
     }
 
     /** Called once, by the last user; releases the descriptor and anything else the handle owns. */
+    @Override
     void closeNow() {
         // close(2): never retried, not even on EINTR, since Linux releases the number regardless
         if (owned) {
@@ -141,6 +100,7 @@ public abstract class FdHandle implements AutoCloseable {
     /** A short name of what the descriptor is, for messages: "socket", "epoll", ... */
     abstract String kind();
 
+    @Override
     final IllegalStateException closedException() {
         return new IllegalStateException(kind() + " (fd " + fd + ") is closed");
     }

@@ -487,4 +487,237 @@ public final class Socket extends Descriptor {
             default: return "family " + family;
         }
     }
+
+    // ---- descriptor passing (SCM_RIGHTS) ------------------------------------------------------
+    // unix(7): descriptors travel as ancillary data of sendmsg(2)/recvmsg(2) on a Unix-domain
+    // socket, attached to at least one byte of real data; the receiver gets new numbers for the
+    // same open files. Layout in the per-thread scratch: msghdr at 0, one iovec at 64, the control
+    // buffer at 128 (CMSG_SPACE(253 * 4) = 1032 bytes at most), the data bytes from 2048.
+
+    /** The kernel's limit on descriptors per message ({@code SCM_MAX_FD}, net/scm.h). */
+    public static final int MAX_DESCRIPTORS_PER_MESSAGE = 253;
+
+    private static final int MSG_AT = 0;
+    private static final int IOV_AT = 64;
+    private static final int CONTROL_AT = 128;
+    private static final int DATA_AT = 2048;
+    /** The most data bytes one descriptor-passing call carries (the rest of the scratch's iovec area). */
+    private static final int DATA_MAX = Scratch.SMALL - DATA_AT;
+
+    /** {@link #sendDescriptors(byte[], int, int, FdHandle...)} of the whole of {@code data}. */
+    public int sendDescriptors(byte[] data, FdHandle... descriptors) throws ErrnoException {
+        return sendDescriptors(data, 0, data.length, descriptors);
+    }
+
+    /**
+     * Sends {@code descriptors} to the peer of this Unix-domain stream socket, with the data bytes
+     * {@code data[offset, offset + length)} ({@code sendmsg(2)} with one {@code SCM_RIGHTS}
+     * message and {@code MSG_NOSIGNAL}). The peer receives copies of the descriptors (the same
+     * open files, as if {@code dup}ed into its process); this process's handles stay open, and
+     * the caller may close them once this returns.
+     *
+     * <p>A stream socket may send fewer bytes than asked; the descriptors go with the first
+     * byte, so send the rest with {@link #write(byte[], int, int)}. At most 14,336 data bytes
+     * are taken per call.
+     *
+     * @param length at least 1: the kernel needs a data byte to carry the ancillary data
+     * @param descriptors 1 to {@value #MAX_DESCRIPTORS_PER_MESSAGE} open handles, each held
+     *        (acquired) for the duration of the call
+     * @return the data bytes sent, or 0 if this socket is non-blocking and full (nothing was sent)
+     * @throws IllegalStateException if this socket or one of the descriptors is closed
+     */
+    public int sendDescriptors(byte[] data, int offset, int length, FdHandle... descriptors) throws ErrnoException {
+        Errors.checkRange("sendmsg", offset, length, data.length);
+        if (length < 1) {
+            throw new IllegalArgumentException("sendmsg: descriptors need at least one data byte to travel with (unix(7))");
+        }
+        if (descriptors.length < 1 || descriptors.length > MAX_DESCRIPTORS_PER_MESSAGE) {
+            throw new IllegalArgumentException("sendmsg: " + descriptors.length + " descriptors; 1 to "
+                    + MAX_DESCRIPTORS_PER_MESSAGE + " fit in one SCM_RIGHTS message");
+        }
+        if (family != Abi.AF_UNIX) {
+            throw new IllegalArgumentException("sendmsg: descriptors travel over Unix-domain sockets only, not "
+                    + familyName(family));
+        }
+        int n = Math.min(length, DATA_MAX);
+        StructLayout l = backend.layout();
+        NativeBuffer scratch = Scratch.get(backend);
+        ByteBuffer pinned = scratch.pin();
+        int count = descriptors.length;
+        int payload = count * 4;
+        int space = l.cmsghdrData + align8(payload); // CMSG_SPACE(payload)
+        scratch.putBytes(DATA_AT, data, offset, n);
+        scratch.clear(CONTROL_AT, space);
+        scratch.putLong(CONTROL_AT + l.cmsghdrLen, l.cmsghdrData + payload); // CMSG_LEN(payload)
+        scratch.putInt(CONTROL_AT + l.cmsghdrLevel, Abi.SOL_SOCKET);
+        scratch.putInt(CONTROL_AT + l.cmsghdrType, Abi.SCM_RIGHTS);
+        long msg = message(scratch, l, n, space);
+        int acquired = 0;
+        long r;
+        int fd;
+        try {
+            // Hold every descriptor for the call, so none is closed (and its number reused) under it;
+            // a closed one throws here, before any system call.
+            for (; acquired < count; acquired++) {
+                scratch.putInt(CONTROL_AT + l.cmsghdrData + 4 * acquired, descriptors[acquired].acquire());
+            }
+            fd = acquire();
+            try {
+                do {
+                    r = backend.sendmsg(fd, msg, Abi.MSG_NOSIGNAL);
+                } while (r == -Errors.EINTR);
+            } finally {
+                release();
+            }
+        } finally {
+            for (int i = 0; i < acquired; i++) {
+                descriptors[i].release();
+            }
+            Reference.reachabilityFence(pinned);
+        }
+        if (r == -Errors.EAGAIN) {
+            return 0;
+        }
+        if (r < 0) {
+            throw Errors.exception("sendmsg(fd=" + fd + ", SCM_RIGHTS, " + count + " descriptors)", r);
+        }
+        return (int) r;
+    }
+
+    /**
+     * Receives data bytes into {@code data[offset, offset + length)} and the descriptors sent with
+     * them ({@code recvmsg(2)} with {@code MSG_CMSG_CLOEXEC}, room for {@code maxDescriptors}).
+     * Data sent without descriptors is received as well (with none). At most 14,336 data bytes
+     * are read per call.
+     *
+     * @param maxDescriptors 1 to {@value #MAX_DESCRIPTORS_PER_MESSAGE}: how many may arrive
+     * @return the bytes and the descriptors, which the result owns until taken; close it
+     * @throws ErrnoException {@code EMSGSIZE} if more descriptors were sent than
+     *         {@code maxDescriptors} ({@code MSG_CTRUNC}): the kernel closed those that did not fit,
+     *         the ones that did are closed here, the data bytes are consumed
+     */
+    public ReceivedDescriptors receiveDescriptors(byte[] data, int offset, int length, int maxDescriptors)
+            throws ErrnoException {
+        Errors.checkRange("recvmsg", offset, length, data.length);
+        if (length < 1) {
+            throw new IllegalArgumentException("recvmsg: room for at least one data byte is needed (unix(7))");
+        }
+        if (maxDescriptors < 1 || maxDescriptors > MAX_DESCRIPTORS_PER_MESSAGE) {
+            throw new IllegalArgumentException("recvmsg: maxDescriptors " + maxDescriptors + " is outside [1, "
+                    + MAX_DESCRIPTORS_PER_MESSAGE + "]");
+        }
+        int n = Math.min(length, DATA_MAX);
+        StructLayout l = backend.layout();
+        NativeBuffer scratch = Scratch.get(backend);
+        ByteBuffer pinned = scratch.pin();
+        int space = l.cmsghdrData + align8(maxDescriptors * 4);
+        scratch.clear(CONTROL_AT, space);
+        long msg = message(scratch, l, n, space);
+        int fd = acquire();
+        long r;
+        try {
+            do {
+                r = backend.recvmsg(fd, msg, Abi.MSG_CMSG_CLOEXEC);
+            } while (r == -Errors.EINTR);
+        } finally {
+            release();
+            Reference.reachabilityFence(pinned);
+        }
+        if (r == -Errors.EAGAIN) {
+            return new ReceivedDescriptors(backend, 0, new int[0]);
+        }
+        if (r < 0) {
+            throw Errors.exception("recvmsg(fd=" + fd + ", room for " + maxDescriptors + " descriptors)", r);
+        }
+        int[] received = receivedDescriptors(scratch, l);
+        int flags = scratch.getInt(MSG_AT + l.msghdrFlags);
+        if ((flags & Abi.MSG_CTRUNC) != 0) {
+            for (int d : received) {
+                backend.close(d);
+            }
+            throw Errors.synthetic("recvmsg(fd=" + fd + ", room for " + maxDescriptors + " descriptors): MSG_CTRUNC, "
+                    + "more were sent; the " + received.length + " that arrived were closed, " + r
+                    + " data bytes consumed", Errno.number("EMSGSIZE"));
+        }
+        scratch.getBytes(DATA_AT, data, offset, (int) r);
+        return new ReceivedDescriptors(backend, r == 0 ? EOF : (int) r, received);
+    }
+
+    /** Writes the msghdr and its iovec into the scratch; returns the msghdr's address. */
+    private static long message(NativeBuffer scratch, StructLayout l, int dataLength, int controlLength) {
+        scratch.clear(MSG_AT, l.msghdrSize);
+        scratch.putLong(IOV_AT + l.iovecBase, scratch.address(DATA_AT, dataLength));
+        scratch.putLong(IOV_AT + l.iovecLen, dataLength);
+        scratch.putLong(MSG_AT + l.msghdrIov, scratch.address(IOV_AT, l.iovecSize));
+        scratch.putLong(MSG_AT + l.msghdrIovlen, 1);
+        scratch.putLong(MSG_AT + l.msghdrControl, scratch.address(CONTROL_AT, controlLength));
+        scratch.putLong(MSG_AT + l.msghdrControllen, controlLength);
+        return scratch.address(MSG_AT, l.msghdrSize);
+    }
+
+    /** The descriptors of every SCM_RIGHTS message in the control data recvmsg returned (CMSG_NXTHDR walk). */
+    private static int[] receivedDescriptors(NativeBuffer scratch, StructLayout l) {
+        long controlLength = scratch.getLong(MSG_AT + l.msghdrControllen); // what the kernel filled
+        int[] fds = new int[0];
+        long at = 0;
+        while (at + l.cmsghdrData <= controlLength) {
+            int header = CONTROL_AT + (int) at;
+            long cmsgLength = scratch.getLong(header + l.cmsghdrLen);
+            if (cmsgLength < l.cmsghdrData || at + cmsgLength > controlLength) {
+                break;
+            }
+            if (scratch.getInt(header + l.cmsghdrLevel) == Abi.SOL_SOCKET
+                    && scratch.getInt(header + l.cmsghdrType) == Abi.SCM_RIGHTS) {
+                int count = (int) ((cmsgLength - l.cmsghdrData) / 4);
+                int[] more = java.util.Arrays.copyOf(fds, fds.length + count);
+                for (int i = 0; i < count; i++) {
+                    more[fds.length + i] = scratch.getInt(header + l.cmsghdrData + 4 * i);
+                }
+                fds = more;
+            }
+            at += align8(cmsgLength);
+        }
+        return fds;
+    }
+
+    private static int align8(int n) {
+        return (n + 7) & ~7;
+    }
+
+    private static long align8(long n) {
+        return (n + 7) & ~7L;
+    }
+
+    /**
+     * A received descriptor as a Socket, after checking that it is a stream socket of a family
+     * this class handles ({@code getsockname(2)}, {@code SO_TYPE}); the caller keeps ownership of
+     * {@code fd} if this throws.
+     */
+    static Socket adoptReceived(Backend backend, int fd) throws ErrnoException {
+        StructLayout l = backend.layout();
+        NativeBuffer scratch = Scratch.get(backend);
+        ByteBuffer pinned = scratch.pin();
+        int lengthAt = Scratch.SMALL + l.sockaddrStorageSize;
+        scratch.putInt(lengthAt, l.sockaddrStorageSize);
+        int r = backend.getsockname(fd, scratch.address(Scratch.SMALL, l.sockaddrStorageSize), scratch.address(lengthAt, 4));
+        int family = scratch.getShort(Scratch.SMALL) & 0xffff;
+        int typeAt = lengthAt + 8;
+        scratch.putInt(typeAt, 0);
+        scratch.putInt(typeAt + 4, 4);
+        int t = r < 0 ? 0 : backend.getsockopt(fd, Abi.SOL_SOCKET, Abi.SO_TYPE, scratch.address(typeAt, 4),
+                scratch.address(typeAt + 4, 4));
+        Reference.reachabilityFence(pinned);
+        if (r < 0) {
+            throw Errors.exception("getsockname(fd=" + fd + ")", r);
+        }
+        if (t < 0) {
+            throw Errors.exception("getsockopt(fd=" + fd + ", SO_TYPE)", t);
+        }
+        int type = scratch.getInt(typeAt);
+        if (type != Abi.SOCK_STREAM || (family != Abi.AF_INET && family != Abi.AF_INET6 && family != Abi.AF_UNIX)) {
+            throw new IllegalArgumentException("descriptor " + fd + " is a " + familyName(family) + " socket of type "
+                    + type + ", not a stream socket Socket handles");
+        }
+        return new Socket(backend, fd, family);
+    }
 }

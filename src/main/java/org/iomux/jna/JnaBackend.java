@@ -1,7 +1,9 @@
 package org.iomux.jna;
 
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Objects;
 import org.iomux.spi.Abi;
 import org.iomux.spi.Backend;
@@ -19,8 +21,13 @@ import org.iomux.spi.StructLayout;
  * alone), and then {@code -errno} is returned. Methods are not declared {@code throws
  * LastErrorException}, which would allocate an exception per failure.
  *
+ * <p><b>Error numbers.</b> {@code pthread_sigmask} and the {@code pthread_mutex*} functions return an
+ * error number instead of setting {@code errno}; it is returned negated, and JNA's slot is not read.
+ *
  * <p><b>Allocation.</b> The address-based calls, {@code epollWait}, {@code epollCtl}, {@code poll},
- * {@code select} and the direct-buffer {@code read}/{@code write} allocate nothing on the Java heap.
+ * {@code select}, the direct-buffer {@code read}/{@code write}, the signal calls
+ * ({@code pthreadSigmask}, {@code sigtimedwait}, ...) and the mutex calls allocate nothing on the Java
+ * heap.
  * The {@code byte[]} variants copy through a 64 KiB direct buffer per thread, allocated on a thread's
  * first such call, and so move at most 64 KiB per call (a short count, which {@code read(2)} and
  * {@code write(2)} allow).
@@ -32,6 +39,12 @@ public final class JnaBackend implements Backend {
 
     /** Bound on one {@code byte[]} transfer: the per-thread scratch buffer's size. */
     private static final int SCRATCH_SIZE = 64 * 1024;
+
+    /** {@code PATH_MAX} ({@code <linux/limits.h>}): the longest path, its NUL included. */
+    private static final int PATH_MAX = 4096;
+
+    /** {@code ENAMETOOLONG}, the same (asm-generic) number on x86_64 and aarch64. */
+    private static final int ENAMETOOLONG = 36;
 
     /**
      * JNA direct mapping passes a {@code byte[]} argument as a pointer to the whole array (HotSpot copies
@@ -89,6 +102,16 @@ public final class JnaBackend implements Backend {
     @Override
     public long address(ByteBuffer direct) {
         return DirectAddress.of(direct);
+    }
+
+    /**
+     * JNI's {@code NewDirectByteBuffer} through JNA, which neither owns nor frees the memory. JNA sets
+     * the native byte order on the buffer; it is reset to {@code BIG_ENDIAN}, the order of every new
+     * {@code ByteBuffer} and of the JNI backend's, so that the backends hand out identical buffers.
+     */
+    @Override
+    public ByteBuffer wrap(long address, int length) {
+        return new Pointer(address).getByteBuffer(0, length).order(ByteOrder.BIG_ENDIAN);
     }
 
     // ---- descriptors
@@ -274,6 +297,185 @@ public final class JnaBackend implements Backend {
     @Override
     public int getpid() {
         return Libc.getpid();
+    }
+
+    @Override
+    public int gettid() {
+        return Libc.gettid();
+    }
+
+    @Override
+    public int clockGettime(int clock, long timespec) {
+        return result(Libc.clock_gettime(clock, timespec));
+    }
+
+    // ---- signals
+
+    @Override
+    public int kill(int pid, int sig) {
+        return result(Libc.kill(pid, sig));
+    }
+
+    @Override
+    public int tgkill(int tgid, int tid, int sig) {
+        return result(Libc.tgkill(tgid, tid, sig));
+    }
+
+    @Override
+    public int sigrtmin() {
+        return Libc.__libc_current_sigrtmin();
+    }
+
+    @Override
+    public int sigrtmax() {
+        return Libc.__libc_current_sigrtmax();
+    }
+
+    @Override
+    public int pthreadSigmask(int how, long set, long oldset) {
+        return -Libc.pthread_sigmask(how, set, oldset);
+    }
+
+    @Override
+    public int sigaction(int sig, long act, long oldact) {
+        return result(Libc.sigaction(sig, act, oldact));
+    }
+
+    @Override
+    public int sigtimedwait(long set, long info, long timespec) {
+        return result(Libc.sigtimedwait(set, info, timespec));
+    }
+
+    @Override
+    public int signalfd(int fd, long mask, int flags) {
+        return result(Libc.signalfd(fd, mask, flags));
+    }
+
+    // ---- files and shared memory
+
+    @Override
+    public int open(byte[] path, int flags, int mode) {
+        byte[] name = cPath(path);
+        return name == null ? -ENAMETOOLONG : result(Libc.open(name, flags, mode));
+    }
+
+    @Override
+    public int unlink(byte[] path) {
+        byte[] name = cPath(path);
+        return name == null ? -ENAMETOOLONG : result(Libc.unlink(name));
+    }
+
+    @Override
+    public int ftruncate(int fd, long length) {
+        return result(Libc.ftruncate(fd, length));
+    }
+
+    @Override
+    public long lseek(int fd, long offset, int whence) {
+        return result(Libc.lseek(fd, offset, whence));
+    }
+
+    @Override
+    public long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
+        // MAP_FAILED is (void *) -1, which result() turns into -errno
+        return result(Libc.mmap(addr, length, prot, flags, fd, offset));
+    }
+
+    @Override
+    public int munmap(long addr, long length) {
+        return result(Libc.munmap(addr, length));
+    }
+
+    // ---- pthread mutexes (each function returns the error number; -0 is 0)
+
+    @Override
+    public int pthreadMutexattrInit(long attr) {
+        return -Libc.pthread_mutexattr_init(attr);
+    }
+
+    @Override
+    public int pthreadMutexattrSettype(long attr, int type) {
+        return -Libc.pthread_mutexattr_settype(attr, type);
+    }
+
+    @Override
+    public int pthreadMutexattrSetpshared(long attr, int pshared) {
+        return -Libc.pthread_mutexattr_setpshared(attr, pshared);
+    }
+
+    @Override
+    public int pthreadMutexattrSetrobust(long attr, int robust) {
+        return -Libc.pthread_mutexattr_setrobust(attr, robust);
+    }
+
+    @Override
+    public int pthreadMutexattrDestroy(long attr) {
+        return -Libc.pthread_mutexattr_destroy(attr);
+    }
+
+    @Override
+    public int pthreadMutexInit(long mutex, long attr) {
+        return -Libc.pthread_mutex_init(mutex, attr);
+    }
+
+    @Override
+    public int pthreadMutexLock(long mutex) {
+        return -Libc.pthread_mutex_lock(mutex);
+    }
+
+    @Override
+    public int pthreadMutexTrylock(long mutex) {
+        return -Libc.pthread_mutex_trylock(mutex);
+    }
+
+    @Override
+    public int pthreadMutexClocklock(long mutex, int clock, long abstime) {
+        return -Libc.pthread_mutex_clocklock(mutex, clock, abstime);
+    }
+
+    @Override
+    public int pthreadMutexUnlock(long mutex) {
+        return -Libc.pthread_mutex_unlock(mutex);
+    }
+
+    @Override
+    public int pthreadMutexConsistent(long mutex) {
+        return -Libc.pthread_mutex_consistent(mutex);
+    }
+
+    @Override
+    public int pthreadMutexDestroy(long mutex) {
+        return -Libc.pthread_mutex_destroy(mutex);
+    }
+
+    // ---- ancillary data
+
+    @Override
+    public long sendmsg(int fd, long msg, int flags) {
+        return result(Libc.sendmsg(fd, msg, flags));
+    }
+
+    @Override
+    public long recvmsg(int fd, long msg, int flags) {
+        return result(Libc.recvmsg(fd, msg, flags));
+    }
+
+    /**
+     * The path as C receives it, treated as the JNI backend does: {@code null} (for
+     * {@code -ENAMETOOLONG}) if it is empty or longer than {@code PATH_MAX}; otherwise its last byte is
+     * the terminating NUL whatever it holds, so that C never reads past the array. The typed API
+     * always passes a NUL-terminated array, which goes through as it is; only a malformed one is copied.
+     */
+    private static byte[] cPath(byte[] path) {
+        if (path.length == 0 || path.length > PATH_MAX) {
+            return null;
+        }
+        if (path[path.length - 1] == 0) {
+            return path;
+        }
+        byte[] copy = path.clone();
+        copy[copy.length - 1] = 0;
+        return copy;
     }
 
     /** A thread's staging area for {@code byte[]} I/O: native memory and its address, found once. */

@@ -8,7 +8,8 @@ import com.sun.jna.Platform;
  * The C library functions, bound by JNA direct mapping ({@link Native#register(Class, NativeLibrary)}).
  *
  * <p>Every parameter is a Java primitive, so a call converts nothing and allocates nothing on the Java
- * heap. Pointers are {@code long}: direct mapping passes a {@code long} as a 64-bit integer, which is
+ * heap; the exceptions are the {@code byte[]} paths of {@code open} and {@code unlink}, which are not
+ * on a hot path. Pointers are {@code long}: direct mapping passes a {@code long} as a 64-bit integer, which is
  * a pointer on LP64. C types wider than {@code int} ({@code size_t}, {@code nfds_t}, variadic
  * arguments) are {@code long} too, so that the callee never reads undefined upper register halves.
  *
@@ -104,4 +105,86 @@ final class Libc {
     static native int setrlimit(int resource, long rlim);
 
     static native int getpid();
+
+    // glibc 2.30 (as are tgkill and pthread_mutex_clocklock below, so one floor for all three)
+    static native int gettid();
+
+    // clockid_t is int
+    static native int clock_gettime(int clock, long timespec);
+
+    // ---- signals
+    static native int kill(int pid, int sig);
+
+    // glibc 2.30's wrapper of the tgkill system call: no per-architecture syscall number to carry
+    // (x86_64 234, aarch64 131, ...), and no new glibc floor since gettid and pthread_mutex_clocklock
+    // already need 2.30. The JNI backend's syscall(SYS_tgkill, ...) makes the same system call.
+    static native int tgkill(int tgid, int tid, int sig);
+
+    // What the SIGRTMIN and SIGRTMAX macros expand to: glibc reserves the first real-time signals
+    // for itself (its threading library's cancellation and setxid signals), so they are run-time values.
+    static native int __libc_current_sigrtmin();
+
+    static native int __libc_current_sigrtmax();
+
+    // returns the error number and leaves errno alone
+    static native int pthread_sigmask(int how, long set, long oldset);
+
+    // glibc's struct sigaction, which glibc converts to the kernel's
+    static native int sigaction(int sig, long act, long oldact);
+
+    // glibc's wrapper rewrites si_code SI_TKILL (tgkill, raise) to SI_USER in *info, as C callers see it
+    static native int sigtimedwait(long set, long info, long timeout);
+
+    static native int signalfd(int fd, long mask, int flags);
+
+    // ---- files and shared memory (off_t is 64 bits on LP64)
+
+    // open is variadic in its mode, which it reads with va_arg(ap, int): an int argument fills the
+    // register that the variadic callee reads (see fcntl). JNA's direct dispatcher passes a byte[]
+    // through Get/ReleaseByteArrayElements, which HotSpot implements as a copy into C memory and back
+    // (no pinning), so an open that blocks (a FIFO) does not hold off the GC.
+    static native int open(byte[] path, int flags, int mode);
+
+    static native int unlink(byte[] path);
+
+    static native int ftruncate(int fd, long length);
+
+    static native long lseek(int fd, long offset, int whence);
+
+    // MAP_FAILED is (void *) -1, i.e. -1 as a long
+    static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
+
+    static native int munmap(long addr, long length);
+
+    // ---- pthread mutexes: each returns the error number (0 on success) and leaves errno alone.
+    // In libc itself since glibc 2.34; before that in libpthread, which the JVM has loaded, and the
+    // process-wide lookup ("c" is dlopen(NULL)) finds them there.
+    static native int pthread_mutexattr_init(long attr);
+
+    static native int pthread_mutexattr_settype(long attr, int type);
+
+    static native int pthread_mutexattr_setpshared(long attr, int pshared);
+
+    static native int pthread_mutexattr_setrobust(long attr, int robust);
+
+    static native int pthread_mutexattr_destroy(long attr);
+
+    static native int pthread_mutex_init(long mutex, long attr);
+
+    static native int pthread_mutex_lock(long mutex);
+
+    static native int pthread_mutex_trylock(long mutex);
+
+    static native int pthread_mutex_clocklock(long mutex, int clock, long abstime);
+
+    static native int pthread_mutex_unlock(long mutex);
+
+    static native int pthread_mutex_consistent(long mutex);
+
+    static native int pthread_mutex_destroy(long mutex);
+
+    // ---- ancillary data (ssize_t results)
+    static native long sendmsg(int fd, long msg, int flags);
+
+    static native long recvmsg(int fd, long msg, int flags);
 }

@@ -25,14 +25,20 @@ import org.iomux.spi.StructLayout;
  * {@code errno} into a per-thread slot right after each native call returns, before the JVM can
  * run anything else on that thread that might change it; {@link Runtime#getLastError()} reads that
  * slot. A method reads it only when the call returned -1, and returns {@code -errno}. The
- * constructor checks the mechanism once ({@code close(-1)} must report {@code EBADF}).
+ * constructor checks the mechanism once ({@code close(-1)} must report {@code EBADF}). The
+ * {@code pthread_*} functions (and {@code pthread_sigmask}) return the error number instead of
+ * setting errno: their methods return it negated and never read the slot.
  *
  * <p><b>Allocation.</b> A function with only primitive arguments, at most six, is bound by jnr-ffi
- * to a native method whose machine code it generates (its x86_64 stub compiler), and calling it
- * allocates no Java object. The {@code ByteBuffer} variants pass the buffer's native address plus
- * the position as a plain integer; the {@code byte[]} variants go through a per-thread direct
- * scratch buffer (see {@link #read(int, byte[], int, int)}). Only {@code byte[]} transfers larger
- * than the scratch buffer allocate.
+ * to a native method whose machine code it generates (its x86_64 stub compiler), or, for the
+ * six-argument ones ({@link LibC.SixArguments}: {@code syscall}, {@code mmap}), to jffi's
+ * {@code invokeL6}; calling either allocates no Java object. That covers the hot paths: I/O,
+ * the multiplexers, the mutex lock/trylock/clocklock/unlock and the signal mask and wait calls.
+ * The {@code ByteBuffer} variants pass the buffer's native address plus the position as a plain
+ * integer; the {@code byte[]} variants go through a per-thread direct scratch buffer (see
+ * {@link #read(int, byte[], int, int)}). Only {@code byte[]} transfers larger than the scratch
+ * buffer allocate, and {@link #wrap}, which returns a new buffer. ({@link #open} and
+ * {@link #unlink} have jffi copy the path array to native memory per call, outside the Java heap.)
  *
  * <p><b>Thread safety.</b> Stateless apart from the immutable binding, the cached layout and the
  * per-thread scratch buffers, so any method may be called from any thread.
@@ -46,6 +52,7 @@ public final class JnrBackend implements Backend {
     private static final int SCRATCH_SIZE = 64 * 1024;
 
     private final LibC.Functions libc;
+    private final LibC.SixArguments libc6;
     private final Runtime runtime;
     private final MemoryIO memory;
     private final StructLayout layout;
@@ -61,10 +68,23 @@ public final class JnrBackend implements Backend {
         try {
             // failImmediately(): without it, LibraryLoader.load() swallows a load failure and returns
             // a proxy that throws on the first call, long after this constructor has returned.
+            // The C library first, then the process's global namespace (dlopen(NULL)), which is
+            // where the check below looks: a symbol that is not in libc.so.6 itself is then still
+            // bound. That matters for the pthread_mutex* functions before glibc 2.34, which lived
+            // in libpthread.so.0 (loaded by the JVM itself there); since 2.34 libc.so.6 has them
+            // all and the second handle is never consulted.
             this.libc = LibraryLoader.create(LibC.Functions.class)
                     .option(LibraryOption.SaveError, Boolean.TRUE)
                     .failImmediately()
-                    .load("c");
+                    .library("c")
+                    .searchDefault()
+                    .load();
+            this.libc6 = LibraryLoader.create(LibC.SixArguments.class)
+                    .option(LibraryOption.SaveError, Boolean.TRUE)
+                    .failImmediately()
+                    .library("c")
+                    .searchDefault()
+                    .load();
             this.runtime = Runtime.getRuntime(libc);
             this.memory = MemoryIO.getInstance();
             this.layout = JnrStructs.layout(runtime);
@@ -82,9 +102,11 @@ public final class JnrBackend implements Backend {
         String missing = null;
         try {
             Library global = Library.getDefault();
-            for (Method m : LibC.Functions.class.getMethods()) {
-                if (global.getSymbolAddress(m.getName()) == 0) {
-                    missing = missing == null ? m.getName() : missing + ", " + m.getName();
+            for (Class<?> bound : new Class<?>[] {LibC.Functions.class, LibC.SixArguments.class}) {
+                for (Method m : bound.getMethods()) {
+                    if (global.getSymbolAddress(m.getName()) == 0) {
+                        missing = missing == null ? m.getName() : missing + ", " + m.getName();
+                    }
                 }
             }
         } catch (LinkageError | RuntimeException e) {
@@ -150,6 +172,11 @@ public final class JnrBackend implements Backend {
         return rc == -1 ? errno() : rc;
     }
 
+    /** For the functions that return an error number instead of setting errno (pthread_*). */
+    private static int negated(int rc) {
+        return -rc;
+    }
+
     @Override
     public String name() {
         return "jnr";
@@ -164,6 +191,14 @@ public final class JnrBackend implements Backend {
     public long address(ByteBuffer direct) {
         // JNI GetDirectBufferAddress through jffi: no allocation, unlike Pointer.wrap(runtime, buf).
         return memory.getDirectBufferAddress(direct);
+    }
+
+    @Override
+    public ByteBuffer wrap(long address, int length) {
+        // JNI NewDirectByteBuffer through jffi (Foreign.newDirectByteBuffer): a view of the memory,
+        // nothing copied, and with no cleaner, so the buffer never frees or unmaps it. Big-endian,
+        // as every new ByteBuffer.
+        return memory.newDirectByteBuffer(address, length);
     }
 
     // ---- descriptors -------------------------------------------------------------------------
@@ -350,10 +385,10 @@ public final class JnrBackend implements Backend {
     @Override
     public int epollPwait2(int epfd, long events, int maxevents, long timespec) {
         // sigmask NULL: no signal mask change, as epoll_wait (epoll_pwait2(2)). The sixth argument,
-        // sigsetsize, is not passed (a six-argument binding stays allocation-free): the kernel reads
+        // sigsetsize, is not passed (a seven-argument binding would allocate): the kernel reads
         // it only for a non-NULL mask (fs/eventpoll.c, do_epoll_pwait -> set_user_sigmask returns
         // at once when the mask is NULL).
-        return (int) check(libc.syscall(Abi.SYS_EPOLL_PWAIT2, epfd, events, maxevents, timespec, 0L));
+        return (int) check(libc6.syscall(Abi.SYS_EPOLL_PWAIT2, epfd, events, maxevents, timespec, 0L));
     }
 
     @Override
@@ -381,5 +416,166 @@ public final class JnrBackend implements Backend {
     @Override
     public int getpid() {
         return libc.getpid();
+    }
+
+    @Override
+    public int gettid() {
+        return libc.gettid();
+    }
+
+    @Override
+    public int clockGettime(int clock, long timespec) {
+        return check(libc.clock_gettime(clock, timespec));
+    }
+
+    // ---- signals -------------------------------------------------------------------------------
+
+    @Override
+    public int kill(int pid, int sig) {
+        return check(libc.kill(pid, sig));
+    }
+
+    @Override
+    public int tgkill(int tgid, int tid, int sig) {
+        // glibc's tgkill wrapper (2.30) rather than syscall(SYS_tgkill, ...): no per-architecture
+        // system call number to carry, and 2.30 is already required (gettid, clocklock).
+        return check(libc.tgkill(tgid, tid, sig));
+    }
+
+    @Override
+    public int sigrtmin() {
+        return libc.__libc_current_sigrtmin();
+    }
+
+    @Override
+    public int sigrtmax() {
+        return libc.__libc_current_sigrtmax();
+    }
+
+    @Override
+    public int pthreadSigmask(int how, long set, long oldset) {
+        return negated(libc.pthread_sigmask(how, set, oldset));
+    }
+
+    @Override
+    public int sigaction(int sig, long act, long oldact) {
+        return check(libc.sigaction(sig, act, oldact));
+    }
+
+    @Override
+    public int sigtimedwait(long set, long info, long timespec) {
+        return check(libc.sigtimedwait(set, info, timespec));
+    }
+
+    @Override
+    public int signalfd(int fd, long mask, int flags) {
+        return check(libc.signalfd(fd, mask, flags));
+    }
+
+    // ---- files and shared memory ---------------------------------------------------------------
+
+    @Override
+    public int open(byte[] path, int flags, int mode) {
+        return check(libc.open(path, flags, mode));
+    }
+
+    @Override
+    public int unlink(byte[] path) {
+        return check(libc.unlink(path));
+    }
+
+    @Override
+    public int ftruncate(int fd, long length) {
+        return check(libc.ftruncate(fd, length));
+    }
+
+    @Override
+    public long lseek(int fd, long offset, int whence) {
+        return check(libc.lseek(fd, offset, whence));
+    }
+
+    @Override
+    public long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
+        // MAP_FAILED is (void *) -1, which check() turns into -errno; no mapping starts there.
+        return check(libc6.mmap(addr, length, prot, flags, fd, offset));
+    }
+
+    @Override
+    public int munmap(long addr, long length) {
+        return check(libc.munmap(addr, length));
+    }
+
+    // ---- pthread mutexes -----------------------------------------------------------------------
+
+    @Override
+    public int pthreadMutexattrInit(long attr) {
+        return negated(libc.pthread_mutexattr_init(attr));
+    }
+
+    @Override
+    public int pthreadMutexattrSettype(long attr, int type) {
+        return negated(libc.pthread_mutexattr_settype(attr, type));
+    }
+
+    @Override
+    public int pthreadMutexattrSetpshared(long attr, int pshared) {
+        return negated(libc.pthread_mutexattr_setpshared(attr, pshared));
+    }
+
+    @Override
+    public int pthreadMutexattrSetrobust(long attr, int robust) {
+        return negated(libc.pthread_mutexattr_setrobust(attr, robust));
+    }
+
+    @Override
+    public int pthreadMutexattrDestroy(long attr) {
+        return negated(libc.pthread_mutexattr_destroy(attr));
+    }
+
+    @Override
+    public int pthreadMutexInit(long mutex, long attr) {
+        return negated(libc.pthread_mutex_init(mutex, attr));
+    }
+
+    @Override
+    public int pthreadMutexLock(long mutex) {
+        return negated(libc.pthread_mutex_lock(mutex));
+    }
+
+    @Override
+    public int pthreadMutexTrylock(long mutex) {
+        return negated(libc.pthread_mutex_trylock(mutex));
+    }
+
+    @Override
+    public int pthreadMutexClocklock(long mutex, int clock, long abstime) {
+        return negated(libc.pthread_mutex_clocklock(mutex, clock, abstime));
+    }
+
+    @Override
+    public int pthreadMutexUnlock(long mutex) {
+        return negated(libc.pthread_mutex_unlock(mutex));
+    }
+
+    @Override
+    public int pthreadMutexConsistent(long mutex) {
+        return negated(libc.pthread_mutex_consistent(mutex));
+    }
+
+    @Override
+    public int pthreadMutexDestroy(long mutex) {
+        return negated(libc.pthread_mutex_destroy(mutex));
+    }
+
+    // ---- ancillary data ------------------------------------------------------------------------
+
+    @Override
+    public long sendmsg(int fd, long msg, int flags) {
+        return check(libc.sendmsg(fd, msg, flags));
+    }
+
+    @Override
+    public long recvmsg(int fd, long msg, int flags) {
+        return check(libc.recvmsg(fd, msg, flags));
     }
 }

@@ -3,7 +3,11 @@ package org.iomux.jnr;
 import java.nio.ByteBuffer;
 
 import jnr.ffi.annotations.In;
+import jnr.ffi.provider.jffi.NoX86;
 import jnr.ffi.types.intptr_t;
+import jnr.ffi.types.mode_t;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.pid_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.socklen_t;
 import jnr.ffi.types.ssize_t;
@@ -17,9 +21,19 @@ import jnr.ffi.types.u_int32_t;
  * result is a primitive, jnr-ffi's {@code AsmLibraryLoader} binds each function to a generated
  * native stub (its x86_64 stub compiler) or to jffi's primitive {@code invokeN} entry points: no
  * {@code Pointer}, no boxing, no invocation buffer, so these calls allocate nothing. Both paths
- * exist for at most six arguments, which is why {@link Functions#syscall} is bound with six
- * (a seventh would send every call down jnr-ffi's generic path, which builds a
- * {@code HeapInvocationBuffer}, about 72 bytes, per call).
+ * exist for at most six arguments (a seventh would send every call down jnr-ffi's generic path,
+ * which builds a {@code HeapInvocationBuffer}, about 72 bytes, per call).
+ *
+ * <p><b>Six arguments.</b> The functions that take six are in {@link SixArguments}, which is kept
+ * off the x86_64 stub compiler: in jnr-ffi 2.2.17 its stubs load the sixth integer argument from
+ * {@code [rsp + 0]}, the return address, instead of {@code [rsp + 16]} ({@code X86_64StubCompiler}
+ * computes the stack displacement as {@code 8 + (4 - i) * 8}, right only for the fifth), so the
+ * callee receives a code address (mmap then fails with EINVAL on its offset check, and
+ * epoll_pwait2 sees a non-NULL sigmask). {@code @NoX86} (a public jnr-ffi annotation; despite
+ * the name it turns the stub compiler off for the interface on any CPU) makes jnr-ffi bind them
+ * to jffi's {@code Invoker.invokeL6} instead, which passes all six correctly and allocates
+ * nothing either. The aarch64 stub compiler has no such bug (all eight JNI arguments travel in
+ * registers there), but these two functions do not need it.
  */
 final class LibC {
     private LibC() {}
@@ -96,15 +110,6 @@ final class LibC {
 
         int epoll_wait(int epfd, @intptr_t long events, int maxevents, int timeout);
 
-        /*
-         * long syscall(long number, ...): variadic, bound with a fixed arity of six 64-bit
-         * integers (the number and five arguments), which x86_64 and aarch64 pass exactly as they
-         * pass variadic integers. glibc's syscall() moves them into the kernel's argument
-         * registers and turns a -4095..-1 kernel result into -1 and errno. A system call's sixth
-         * argument is then unspecified: use this only for calls that ignore it in the way made.
-         */
-        long syscall(long number, long a1, long a2, long a3, long a4, long a5);
-
         /* nfds_t is unsigned long. */
         int poll(@intptr_t long fds, long nfds, int timeout);
 
@@ -116,5 +121,105 @@ final class LibC {
         int setrlimit(int resource, @intptr_t long rlim);
 
         int getpid();
+
+        /* glibc 2.30 */
+        @pid_t int gettid();
+
+        /* clockid_t is int. */
+        int clock_gettime(int clock, @intptr_t long timespec);
+
+        // ---- signals ---------------------------------------------------------------------------
+
+        int kill(@pid_t int pid, int sig);
+
+        /* glibc 2.30, the floor gettid and pthread_mutex_clocklock already set. */
+        int tgkill(@pid_t int tgid, @pid_t int tid, int sig);
+
+        /* What glibc's SIGRTMIN and SIGRTMAX macros call. */
+        int __libc_current_sigrtmin();
+
+        int __libc_current_sigrtmax();
+
+        /* Returns the error number; does not set errno. */
+        int pthread_sigmask(int how, @intptr_t long set, @intptr_t long oldset);
+
+        int sigaction(int sig, @intptr_t long act, @intptr_t long oldact);
+
+        int sigtimedwait(@intptr_t long set, @intptr_t long info, @intptr_t long timeout);
+
+        int signalfd(int fd, @intptr_t long mask, int flags);
+
+        // ---- files and shared memory -----------------------------------------------------------
+
+        /*
+         * The paths are NUL-terminated by the caller. @In: jffi copies the array to native memory
+         * before the call and not back after it (a per-call copy, acceptable off the hot path).
+         * open is variadic; mode is passed as a fixed third int, as fcntl's argument (above).
+         */
+        int open(@In byte[] path, int flags, @mode_t int mode);
+
+        int unlink(@In byte[] path);
+
+        int ftruncate(int fd, @off_t long length);
+
+        @off_t long lseek(int fd, @off_t long offset, int whence);
+
+        int munmap(@intptr_t long addr, @size_t long length);
+
+        // ---- pthread mutexes: each returns the error number and does not set errno -------------
+        // In libc.so.6 itself since glibc 2.34; before that in libpthread.so.0 (see JnrBackend).
+
+        int pthread_mutexattr_init(@intptr_t long attr);
+
+        int pthread_mutexattr_settype(@intptr_t long attr, int type);
+
+        int pthread_mutexattr_setpshared(@intptr_t long attr, int pshared);
+
+        int pthread_mutexattr_setrobust(@intptr_t long attr, int robust);
+
+        int pthread_mutexattr_destroy(@intptr_t long attr);
+
+        int pthread_mutex_init(@intptr_t long mutex, @intptr_t long attr);
+
+        int pthread_mutex_lock(@intptr_t long mutex);
+
+        int pthread_mutex_trylock(@intptr_t long mutex);
+
+        /* glibc 2.30 */
+        int pthread_mutex_clocklock(@intptr_t long mutex, int clock, @intptr_t long abstime);
+
+        int pthread_mutex_unlock(@intptr_t long mutex);
+
+        int pthread_mutex_consistent(@intptr_t long mutex);
+
+        int pthread_mutex_destroy(@intptr_t long mutex);
+
+        // ---- ancillary data --------------------------------------------------------------------
+
+        @ssize_t long sendmsg(int fd, @intptr_t long msg, int flags);
+
+        @ssize_t long recvmsg(int fd, @intptr_t long msg, int flags);
+    }
+
+    /**
+     * The six-argument functions, bound through jffi's {@code invokeL6} rather than an x86_64
+     * stub ({@code @NoX86}; see the class comment). Public for the same reason as
+     * {@link Functions}.
+     */
+    @NoX86
+    public interface SixArguments {
+
+        /*
+         * long syscall(long number, ...): variadic, bound with a fixed arity of six 64-bit
+         * integers (the number and five arguments), which x86_64 and aarch64 pass exactly as they
+         * pass variadic integers. glibc's syscall() moves them into the kernel's argument
+         * registers and turns a -4095..-1 kernel result into -1 and errno. A system call's sixth
+         * argument is then unspecified: use this only for calls that ignore it in the way made.
+         */
+        long syscall(long number, long a1, long a2, long a3, long a4, long a5);
+
+        /* MAP_FAILED is (void *) -1. */
+        @intptr_t long mmap(@intptr_t long addr, @size_t long length, int prot, int flags, int fd,
+                            @off_t long offset);
     }
 }

@@ -36,7 +36,7 @@ public interface Backend {
     /**
      * A direct buffer over {@code length} bytes of native memory at {@code address} that the caller
      * owns (an {@code mmap}ed region): the buffer does not free it. The caller keeps the buffer
-     * private and stops using it before unmapping.
+     * private and stops using it before unmapping. Its byte order is unspecified: callers set it.
      */
     ByteBuffer wrap(long address, int length);
 
@@ -195,10 +195,14 @@ public interface Backend {
 
     // ---- files and shared memory ---------------------------------------------------------------
 
-    /** {@code open(path, flags, mode)}; {@code path} is NUL-terminated bytes. */
+    /**
+     * {@code open(path, flags, mode)}; {@code path} is NUL-terminated bytes, at most {@code PATH_MAX}
+     * (4096) with the NUL. The last byte is taken as the NUL whatever it holds, so a malformed array
+     * cannot make native code read past its end; an empty or longer one gives {@code -ENAMETOOLONG}.
+     */
     int open(byte[] path, int flags, int mode);
 
-    /** {@code unlink(path)}; {@code path} is NUL-terminated bytes. */
+    /** {@code unlink(path)}; {@code path} as for {@link #open}. */
     int unlink(byte[] path);
 
     /** {@code ftruncate(fd, length)}. */

@@ -1,0 +1,404 @@
+package org.iomux;
+
+import java.io.IOException;
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Objects;
+import org.iomux.spi.Abi;
+import org.iomux.spi.Backend;
+import org.iomux.spi.StructLayout;
+
+/**
+ * A process-shared, robust, error-checking {@code pthread_mutex_t} in a {@link SharedMemory}
+ * region: a lock that threads of several processes (each using any iomux backend) take in turn.
+ * {@code pthread_mutex_lock(3)}, {@code pthread_mutex_clocklock(3)} on {@code CLOCK_MONOTONIC}
+ * (also for {@link #tryLock(Recovery)}), {@code pthread_mutex_unlock(3)},
+ * {@code pthread_mutex_consistent(3)}; initialised with {@code PTHREAD_PROCESS_SHARED},
+ * {@code PTHREAD_MUTEX_ROBUST} and {@code PTHREAD_MUTEX_ERRORCHECK}.
+ *
+ * <pre>{@code
+ * SharedLayout layout = SharedLayout.builder().mutex("lock").int64("counter").build();
+ * try (SharedMemory region = SharedMemory.openOrCreate("/my-app", layout)) {
+ *     SharedMutex mutex = region.mutex("lock");
+ *     int counter = layout.offset("counter");
+ *     try (SharedMutex.Guard guard = mutex.lock(() -> repair(region))) {
+ *         region.memory().putLong(counter, region.memory().getLong(counter) + 1);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <h2>Why not a Java lock</h2>
+ * A {@code java.util.concurrent} lock lives in one JVM's heap: other processes cannot see it. A
+ * {@link java.nio.channels.FileLock} is an {@code fcntl} record lock, held per process (the JDK
+ * throws {@code OverlappingFileLockException} rather than let two threads of one JVM contend for
+ * it), and every lock and unlock is a system call. A process-shared pthread mutex is a word in
+ * shared memory: uncontended, locking is one atomic instruction with no system call, contention
+ * sleeps in {@code futex(2)}, ownership is per thread, and because it is robust the kernel tells
+ * the next locker when an owner died holding it (the robust-futex list, walked at thread exit).
+ *
+ * <h2>Memory layout</h2>
+ * <pre>
+ * offset 0  u64              magic "iomuxMX1", stored (release) after pthread_mutex_init
+ * offset 8  pthread_mutex_t  x86_64: 40 bytes, aarch64: 48 bytes; 8-byte aligned on both
+ * </pre>
+ * {@link #size(Backend)} bytes in all (48 on x86_64, 56 on aarch64), at an 8-byte aligned offset
+ * of the region. The magic word tells an initialised mutex from zeroed or foreign memory.
+ *
+ * <h2>Owner death</h2>
+ * When the owning thread or process dies holding the lock, the next locker gets it with
+ * {@code EOWNERDEAD}: the protected data may be half-updated. Every locking method therefore
+ * takes a {@link Recovery}, which iomux calls, with the lock held, only in that case: it repairs
+ * the data and returns {@code true} (iomux then calls {@code pthread_mutex_consistent} and the
+ * lock is held normally), or returns {@code false} (or throws) to declare the data unrecoverable:
+ * iomux unlocks without making it consistent, the lock call throws {@code ENOTRECOVERABLE}, and
+ * so does every later lock, in every process (pthread_mutex_lock(3)).
+ *
+ * <h2>Ownership and errors</h2>
+ * The lock is owned by the thread that took it. Locking it again from that thread throws
+ * {@code EDEADLK}; {@link #unlock()} from a thread that does not hold it (through this handle)
+ * throws {@code EPERM}, so an unlock too many is an error, never a silent no-op. Lock and unlock
+ * through the same handle ({@link SharedMemory#mutex} returns one handle per field).
+ *
+ * <h2>Lifetime</h2>
+ * Not {@code AutoCloseable}: the region owns the memory. A lock held by a thread of this process
+ * holds a reference on the region, so closing the region unmaps it only after the unlock. The
+ * mutex is never destroyed ({@code pthread_mutex_destroy}): other processes may be using it; it
+ * ends with the last mapping of its region. A thread that ends holding the lock leaves the
+ * region mapped until another thread of this process takes the lock over ({@code EOWNERDEAD}).
+ *
+ * <p>Thread-safe: that is its purpose.
+ */
+public final class SharedMutex {
+    /** The alignment of a mutex slot within its region. */
+    public static final int ALIGNMENT = 8;
+    /** The slot's magic word: {@code "iomuxMX1"}, the last byte being the format version. */
+    static final long MAGIC = 0x69_6f_6d_75_78_4d_58_31L;
+    private static final int MUTEX_OFFSET = 8;
+
+    /**
+     * Told, with the lock held, that the previous owner died holding it. Return {@code true} once
+     * the protected data is consistent again, {@code false} if it cannot be repaired. Throwing
+     * counts as {@code false}; the exception then propagates from the lock call.
+     */
+    @FunctionalInterface
+    public interface Recovery {
+        /** For data that is consistent whatever point the owner died at (nothing to repair). */
+        Recovery CONSISTENT = () -> true;
+        /** Declares the data lost whenever an owner dies: every later lock gets {@code ENOTRECOVERABLE}. */
+        Recovery UNRECOVERABLE = () -> false;
+
+        boolean recover() throws IOException;
+    }
+
+    /**
+     * A held lock, for try-with-resources: {@link #close()} unlocks it (once; later calls do
+     * nothing). Not thread-safe, like the lock it stands for: close it in the thread that locked.
+     * It owns nothing else; the region stays open.
+     */
+    public final class Guard implements AutoCloseable {
+        private final boolean ownerDied;
+        private boolean closed;
+
+        private Guard(boolean ownerDied) {
+            this.ownerDied = ownerDied;
+        }
+
+        /** Whether the previous owner had died holding the lock, and {@link Recovery} repaired the data. */
+        public boolean ownerDied() {
+            return ownerDied;
+        }
+
+        /** Unlocks, unless already done through this guard. @throws ErrnoException {@code EPERM} from another thread */
+        @Override
+        public void close() throws ErrnoException {
+            if (!closed) {
+                unlock();
+                closed = true;
+            }
+        }
+    }
+
+    private final SharedMemory region;
+    private final Backend backend;
+    private final int offset;
+    private final long mutex;
+    /** The thread that holds the lock through this handle; it holds a reference on the region. */
+    private volatile Thread holder;
+
+    private SharedMutex(SharedMemory region, int offset) {
+        this.region = region;
+        this.backend = region.backend();
+        this.offset = offset;
+        this.mutex = region.address() + offset + MUTEX_OFFSET;
+    }
+
+    /**
+     * The size of a mutex slot: an 8-byte magic word plus {@code sizeof(pthread_mutex_t)} rounded up
+     * to 8 (48 bytes on x86_64, 56 on aarch64).
+     */
+    public static int size(Backend backend) {
+        StructLayout l = backend.layout();
+        if (l.pthreadMutexAlign > ALIGNMENT) {
+            throw new IllegalStateException("pthread_mutex_t needs " + l.pthreadMutexAlign + "-byte alignment here");
+        }
+        return MUTEX_OFFSET + ((l.pthreadMutexSize + 7) & ~7);
+    }
+
+    /**
+     * Initialises a mutex at {@code offset} of {@code region} and publishes its magic word. Only
+     * for regions opened without a {@link SharedLayout}: the caller must make sure that exactly
+     * one process does this, before any uses the mutex ({@link SharedMemory#openOrCreate} does
+     * both for the mutexes of a layout).
+     *
+     * @throws IllegalStateException if a mutex is already initialised there (re-initialising a
+     *         mutex in use is undefined behaviour, pthread_mutex_init(3))
+     */
+    public static SharedMutex initialize(SharedMemory region, int offset) throws ErrnoException {
+        check(region, offset);
+        NativeBuffer m = region.memory();
+        long word = m.getLongAcquire(offset);
+        if (word != 0) {
+            throw new IllegalStateException("a mutex is already initialised at offset " + offset + " of "
+                    + region.name() + " (magic word 0x" + Long.toHexString(word) + ")");
+        }
+        Backend backend = region.backend();
+        String what = region.name() + "@" + offset;
+        NativeBuffer scratch = Scratch.get(backend);
+        ByteBuffer pinned = scratch.pin();
+        long attr = scratch.address(Scratch.SMALL, backend.layout().pthreadMutexattrSize);
+        region.retain();
+        try {
+            check(backend.pthreadMutexattrInit(attr), "pthread_mutexattr_init()");
+            try {
+                check(backend.pthreadMutexattrSettype(attr, Abi.PTHREAD_MUTEX_ERRORCHECK),
+                        "pthread_mutexattr_settype(PTHREAD_MUTEX_ERRORCHECK)");
+                check(backend.pthreadMutexattrSetpshared(attr, Abi.PTHREAD_PROCESS_SHARED),
+                        "pthread_mutexattr_setpshared(PTHREAD_PROCESS_SHARED)");
+                check(backend.pthreadMutexattrSetrobust(attr, Abi.PTHREAD_MUTEX_ROBUST),
+                        "pthread_mutexattr_setrobust(PTHREAD_MUTEX_ROBUST)");
+                check(backend.pthreadMutexInit(region.address() + offset + MUTEX_OFFSET, attr),
+                        "pthread_mutex_init(" + what + ")");
+            } finally {
+                backend.pthreadMutexattrDestroy(attr);
+            }
+        } finally {
+            region.release();
+            Reference.reachabilityFence(pinned);
+        }
+        // last: whoever reads the magic with acquire semantics sees the initialised mutex
+        m.putLongRelease(offset, MAGIC);
+        return attach(region, offset);
+    }
+
+    /**
+     * The mutex at {@code offset} of {@code region}, which must have been initialised (by
+     * {@link #initialize} or {@link SharedMemory#openOrCreate}) in this or another process.
+     *
+     * @throws IllegalArgumentException if {@code offset} is not 8-byte aligned, or the region is
+     *         too small for a mutex there
+     * @throws IllegalStateException if no mutex was initialised there, or the region is closed
+     */
+    public static SharedMutex attach(SharedMemory region, int offset) {
+        check(region, offset);
+        long word = region.memory().getLongAcquire(offset);
+        if (word != MAGIC) {
+            throw new IllegalStateException(word == 0
+                    ? "no mutex at offset " + offset + " of " + region.name() + ": it was never initialised (magic word 0)"
+                    : "no iomux mutex at offset " + offset + " of " + region.name() + " (magic word 0x"
+                            + Long.toHexString(word) + ", expected 0x" + Long.toHexString(MAGIC) + ")");
+        }
+        return region.mutexAt(offset, o -> new SharedMutex(region, o));
+    }
+
+    private static void check(SharedMemory region, int offset) {
+        Objects.requireNonNull(region, "region");
+        if (!region.isOpen()) {
+            throw region.closedException();
+        }
+        int size = size(region.backend());
+        if (offset < 0 || offset % ALIGNMENT != 0) {
+            throw new IllegalArgumentException("mutex offset " + offset + " in " + region.name() + " is not "
+                    + ALIGNMENT + "-byte aligned (pthread_mutex_t needs it)");
+        }
+        if (offset > region.size() - size) {
+            throw new IllegalArgumentException(region.name() + " is " + region.size() + " bytes: too small for a "
+                    + size + "-byte mutex at offset " + offset);
+        }
+    }
+
+    private static void check(int r, String call) throws ErrnoException {
+        if (r != 0) {
+            throw Errors.exception(call, r);
+        }
+    }
+
+    /** The region this mutex is in. */
+    public SharedMemory region() {
+        return region;
+    }
+
+    /** Its offset in the region. */
+    public int offset() {
+        return offset;
+    }
+
+    /** Whether the calling thread holds this lock (through this handle). */
+    public boolean isHeldByCurrentThread() {
+        return holder == Thread.currentThread();
+    }
+
+    /**
+     * Locks, waiting as long as it takes ({@code pthread_mutex_lock}).
+     *
+     * @param recovery called if the previous owner died holding the lock (see the class documentation)
+     * @return a guard whose {@code close()} unlocks
+     * @throws ErrnoException {@code EDEADLK} if this thread holds it already; {@code ENOTRECOVERABLE}
+     *         if the data was declared unrecoverable (now or before)
+     * @throws IllegalStateException if the region is closed
+     */
+    public Guard lock(Recovery recovery) throws IOException {
+        Objects.requireNonNull(recovery, "recovery");
+        region.retain();
+        return locked(backend.pthreadMutexLock(mutex), "pthread_mutex_lock", recovery);
+    }
+
+    /**
+     * Locks if nobody holds the lock, else returns {@code false} at once. Unlock with
+     * {@link #unlock()}. Errors as {@link #lock}.
+     *
+     * <p>Made as {@code pthread_mutex_clocklock} with a deadline in the past, which POSIX defines
+     * to take a free lock and otherwise time out at once, rather than
+     * {@code pthread_mutex_trylock}: glibc's robust trylock (2.36, nptl/pthread_mutex_trylock.c),
+     * on a mutex that is not recoverable, returns {@code ENOTRECOVERABLE} but leaves the lock word
+     * set to the caller's thread id, so every later locker would wait for ever.
+     */
+    public boolean tryLock(Recovery recovery) throws IOException {
+        Objects.requireNonNull(recovery, "recovery");
+        StructLayout l = backend.layout();
+        NativeBuffer scratch = Scratch.get(backend);
+        ByteBuffer pinned = scratch.pin();
+        scratch.clear(Scratch.SMALL, l.timespecSize); // { 0, 0 }: long past on CLOCK_MONOTONIC
+        long timespec = scratch.address(Scratch.SMALL, l.timespecSize);
+        region.retain();
+        int r;
+        try {
+            r = backend.pthreadMutexClocklock(mutex, Abi.CLOCK_MONOTONIC, timespec);
+        } finally {
+            Reference.reachabilityFence(pinned);
+        }
+        return locked(r, "pthread_mutex_clocklock", recovery) != null;
+    }
+
+    /**
+     * Locks, waiting at most {@code timeout}; returns {@code false} if it timed out
+     * ({@code pthread_mutex_clocklock} with an absolute {@code CLOCK_MONOTONIC} deadline, so a
+     * change of the wall clock does not stretch or cut the wait). Unlock with {@link #unlock()}.
+     * Errors as {@link #lock}.
+     */
+    public boolean tryLock(Duration timeout, Recovery recovery) throws IOException {
+        Objects.requireNonNull(recovery, "recovery");
+        if (timeout.isNegative()) {
+            timeout = Duration.ZERO;
+        }
+        StructLayout l = backend.layout();
+        NativeBuffer scratch = Scratch.get(backend);
+        ByteBuffer pinned = scratch.pin();
+        long timespec = scratch.address(Scratch.SMALL, l.timespecSize);
+        region.retain();
+        int r;
+        try {
+            int c = backend.clockGettime(Abi.CLOCK_MONOTONIC, timespec);
+            if (c < 0) {
+                region.release();
+                throw Errors.exception("clock_gettime(CLOCK_MONOTONIC)", c);
+            }
+            long sec = scratch.getLong(Scratch.SMALL + l.timespecSec);
+            long nsec = scratch.getLong(Scratch.SMALL + l.timespecNsec) + timeout.getNano();
+            // saturate: a deadline centuries away is "wait forever", not an overflow
+            long deadline = timeout.getSeconds() > Long.MAX_VALUE / 2 - sec ? Long.MAX_VALUE / 2 : sec + timeout.getSeconds();
+            deadline += nsec / 1_000_000_000L;
+            scratch.putLong(Scratch.SMALL + l.timespecSec, deadline);
+            scratch.putLong(Scratch.SMALL + l.timespecNsec, nsec % 1_000_000_000L);
+            r = backend.pthreadMutexClocklock(mutex, Abi.CLOCK_MONOTONIC, timespec);
+        } finally {
+            Reference.reachabilityFence(pinned);
+        }
+        return locked(r, "pthread_mutex_clocklock", recovery) != null;
+    }
+
+    /**
+     * Unlocks ({@code pthread_mutex_unlock}).
+     *
+     * @throws ErrnoException {@code EPERM} if the calling thread does not hold the lock through
+     *         this handle (another thread or process holds it, nobody does, or it was unlocked already)
+     */
+    public void unlock() throws ErrnoException {
+        if (holder != Thread.currentThread()) {
+            // Not ours: the error pthread_mutex_unlock gives an error-checking mutex, without the
+            // call, whose memory may be unmapped by now if the region was closed.
+            throw Errors.synthetic("pthread_mutex_unlock(" + this + ", not held by thread \""
+                    + Thread.currentThread().getName() + "\")", Abi.EPERM);
+        }
+        // Cleared while still holding the lock: once it is unlocked, the next holder (another
+        // thread) sets the field, which we must not overwrite.
+        holder = null;
+        // our lock holds a reference on the region: the memory is mapped
+        int r = backend.pthreadMutexUnlock(mutex);
+        if (r != 0) {
+            holder = Thread.currentThread();
+            throw Errors.exception("pthread_mutex_unlock(" + this + ")", r);
+        }
+        region.release();
+    }
+
+    /**
+     * After a lock call that retained the region: on success keeps that reference for the holder
+     * and returns a guard; on EBUSY/ETIMEDOUT releases it and returns null; else releases and throws.
+     */
+    private Guard locked(int r, String call, Recovery recovery) throws IOException {
+        if (r == -Abi.EBUSY || r == -Abi.ETIMEDOUT) {
+            region.release();
+            return null;
+        }
+        if (r != 0 && r != -Abi.EOWNERDEAD) {
+            region.release();
+            throw Errors.exception(call + "(" + this + ")", r);
+        }
+        Thread previous = holder;
+        holder = Thread.currentThread();
+        if (previous != null) {
+            // A thread of this process died holding the lock through this handle (the lock call
+            // succeeded, so it no longer holds it): its reference on the region passes to us.
+            region.release();
+        }
+        if (r == 0) {
+            return new Guard(false);
+        }
+        boolean repaired = false;
+        try {
+            repaired = recovery.recover();
+        } finally {
+            if (!repaired) {
+                // Unlocking a robust mutex still inconsistent makes it permanently unusable
+                // (pthread_mutex_consistent(3)): later lockers get ENOTRECOVERABLE.
+                unlock();
+            }
+        }
+        if (!repaired) {
+            throw Errors.synthetic(call + "(" + this + ", previous owner died, data declared unrecoverable)",
+                    Abi.ENOTRECOVERABLE);
+        }
+        int c = backend.pthreadMutexConsistent(mutex);
+        if (c != 0) {
+            unlock();
+            throw Errors.exception("pthread_mutex_consistent(" + this + ")", c);
+        }
+        return new Guard(true);
+    }
+
+    @Override
+    public String toString() {
+        return region.name() + "@" + offset;
+    }
+}

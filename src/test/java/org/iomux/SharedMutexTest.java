@@ -1,0 +1,307 @@
+package org.iomux;
+
+import static org.iomux.TestSupport.backend;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The mutex within one process: pthread mutex ownership is per thread, so threads stand in for
+ * processes here (owner death included: the kernel walks a thread's robust list when the thread
+ * exits). {@link SharedProcessTest} does the same across JVMs.
+ */
+@ExtendWith({FdLeakCheck.class, MappingLeakCheck.class})
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SharedMutexTest {
+    private static final SharedMutex.Recovery NEVER = () -> {
+        throw new AssertionError("no owner died");
+    };
+
+    private final ExecutorService other = Executors.newSingleThreadExecutor();
+    private String name;
+    private SharedMemory region;
+    private SharedMutex mutex;
+
+    @BeforeEach
+    void open() throws Exception {
+        name = MappingLeakCheck.name();
+        region = SharedMemory.openOrCreate(backend(), name, SharedChild.layout(), Duration.ofSeconds(5), null);
+        mutex = region.mutex("lock");
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        other.shutdownNow();
+        assertTrue(other.awaitTermination(10, TimeUnit.SECONDS));
+        region.close();
+        SharedMemory.unlink(backend(), name);
+    }
+
+    private <T> T inOtherThread(Callable<T> task) throws Exception {
+        try {
+            return other.submit(task).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception) {
+                throw (Exception) e.getCause();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Locks in a fresh thread that then ends without unlocking: the owner dies holding the lock.
+     * Returns once the kernel thread is gone (Thread.join can return a little before), so that the
+     * kernel has marked the lock word with FUTEX_OWNER_DIED (it walks the robust list at exit).
+     */
+    private void lockInAThreadThatDies() throws InterruptedException {
+        AtomicInteger tid = new AtomicInteger();
+        Thread t = new Thread(() -> {
+            try {
+                tid.set(backend().gettid());
+                mutex.lock(NEVER);
+                region.memory().putLong(region.offset("dirty"), 1);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+        t.start();
+        t.join();
+        Path task = Path.of("/proc/self/task/" + tid.get());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Files.exists(task) && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertFalse(Files.exists(task), "thread " + tid.get() + " still exists");
+    }
+
+    @Test
+    void lockAndUnlock() throws Exception {
+        assertSame(mutex, region.mutex("lock"), "one handle per mutex");
+        assertFalse(mutex.isHeldByCurrentThread());
+        try (SharedMutex.Guard guard = mutex.lock(NEVER)) {
+            assertFalse(guard.ownerDied());
+            assertTrue(mutex.isHeldByCurrentThread());
+            assertFalse(inOtherThread(mutex::isHeldByCurrentThread));
+        }
+        assertFalse(mutex.isHeldByCurrentThread());
+        assertTrue(mutex.tryLock(NEVER));
+        mutex.unlock();
+        assertTrue(mutex.tryLock(Duration.ofSeconds(1), NEVER));
+        mutex.unlock();
+        assertEquals(name + "@" + region.offset("lock"), mutex.toString());
+    }
+
+    @Test
+    void unlockingTwiceIsEperm() throws Exception {
+        SharedMutex.Guard guard = mutex.lock(NEVER);
+        guard.close();
+        guard.close(); // a guard unlocks once
+        ErrnoException e = assertThrows(ErrnoException.class, mutex::unlock);
+        assertEquals("EPERM", e.errnoName());
+        assertTrue(e.getMessage().startsWith("pthread_mutex_unlock(" + name + "@"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("EPERM (Operation not permitted)"), e.getMessage());
+    }
+
+    @Test
+    void relockingFromTheOwnerIsEdeadlk() throws Exception {
+        try (SharedMutex.Guard guard = mutex.lock(NEVER)) {
+            ErrnoException e = assertThrows(ErrnoException.class, () -> mutex.lock(NEVER));
+            assertEquals("EDEADLK", e.errnoName());
+            assertTrue(e.getMessage().startsWith("pthread_mutex_lock(" + name), e.getMessage());
+            assertEquals("EDEADLK", assertThrows(ErrnoException.class, () -> mutex.tryLock(NEVER)).errnoName());
+            assertEquals("EDEADLK",
+                    assertThrows(ErrnoException.class, () -> mutex.tryLock(Duration.ofSeconds(5), NEVER)).errnoName());
+            assertTrue(mutex.isHeldByCurrentThread(), "still held once");
+        }
+        assertEquals("EPERM", assertThrows(ErrnoException.class, mutex::unlock).errnoName(), "and unlocked once");
+    }
+
+    @Test
+    void anotherThreadCanNeitherTakeNorReleaseAHeldLock() throws Exception {
+        try (SharedMutex.Guard guard = mutex.lock(NEVER)) {
+            long start = System.nanoTime();
+            assertFalse(inOtherThread(() -> mutex.tryLock(NEVER)));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "tryLock returns at once");
+
+            ErrnoException e = assertThrows(ErrnoException.class, () -> inOtherThread(() -> {
+                mutex.unlock();
+                return null;
+            }));
+            assertEquals("EPERM", e.errnoName());
+            assertTrue(mutex.isHeldByCurrentThread());
+
+            start = System.nanoTime();
+            assertFalse(inOtherThread(() -> mutex.tryLock(Duration.ofMillis(300), NEVER)));
+            long waited = System.nanoTime() - start;
+            assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(300), "timed out early: " + waited / 1_000_000 + " ms");
+            assertTrue(waited < TimeUnit.SECONDS.toNanos(10), "timed out late: " + waited / 1_000_000 + " ms");
+
+            assertFalse(inOtherThread(() -> mutex.tryLock(Duration.ZERO, NEVER)));
+            assertFalse(inOtherThread(() -> mutex.tryLock(Duration.ofSeconds(-1), NEVER)));
+        }
+        assertTrue(inOtherThread(() -> {
+            boolean locked = mutex.tryLock(NEVER);
+            mutex.unlock();
+            return locked;
+        }));
+    }
+
+    @Test
+    void aTimedLockGetsTheLockWhenItIsReleased() throws Exception {
+        SharedMutex.Guard guard = mutex.lock(NEVER);
+        CountDownLatch waiting = new CountDownLatch(1);
+        Future<Boolean> waiter = other.submit(() -> {
+            waiting.countDown();
+            boolean locked = mutex.tryLock(Duration.ofSeconds(30), NEVER);
+            mutex.unlock();
+            return locked;
+        });
+        waiting.await();
+        Thread.sleep(100);
+        guard.close();
+        assertTrue(waiter.get(30, TimeUnit.SECONDS));
+        // a deadline centuries away is saturated, not overflowed
+        assertTrue(mutex.tryLock(Duration.ofSeconds(Long.MAX_VALUE), NEVER));
+        mutex.unlock();
+    }
+
+    @Test
+    void ownerDeathIsReportedAndRepaired() throws Exception {
+        lockInAThreadThatDies();
+        AtomicInteger recoveries = new AtomicInteger();
+        try (SharedMutex.Guard guard = mutex.lock(() -> {
+            recoveries.incrementAndGet();
+            assertTrue(mutex.isHeldByCurrentThread(), "the recovery runs with the lock held");
+            assertEquals(1, region.memory().getLong(region.offset("dirty")));
+            region.memory().putLong(region.offset("dirty"), 0);
+            return true;
+        })) {
+            assertTrue(guard.ownerDied());
+        }
+        assertEquals(1, recoveries.get());
+        try (SharedMutex.Guard guard = mutex.lock(NEVER)) {
+            assertFalse(guard.ownerDied(), "consistent again: no second report");
+        }
+        // the dead thread's hold on the mapping passed to the recoverer, so close still unmaps
+        region.close();
+        assertFalse(MappingLeakCheck.isMapped(MappingLeakCheck.shmFile(name)));
+    }
+
+    @Test
+    void ownerDeathIsReportedToTryLockAndTimedLockToo() throws Exception {
+        lockInAThreadThatDies();
+        AtomicInteger recoveries = new AtomicInteger();
+        assertTrue(mutex.tryLock(() -> recoveries.incrementAndGet() > 0));
+        mutex.unlock();
+        lockInAThreadThatDies();
+        assertTrue(mutex.tryLock(Duration.ofSeconds(5), () -> recoveries.incrementAndGet() > 0));
+        mutex.unlock();
+        assertEquals(2, recoveries.get());
+    }
+
+    @Test
+    void unrecoverableDataGivesEnotrecoverableToEveryLaterLocker() throws Exception {
+        lockInAThreadThatDies();
+        AtomicInteger recoveries = new AtomicInteger();
+        ErrnoException e = assertThrows(ErrnoException.class, () -> mutex.lock(() -> {
+            recoveries.incrementAndGet();
+            return false;
+        }));
+        assertEquals(1, recoveries.get());
+        assertEquals("ENOTRECOVERABLE", e.errnoName());
+        assertTrue(e.getMessage().contains("previous owner died"), e.getMessage());
+        assertFalse(mutex.isHeldByCurrentThread(), "not held after the failure");
+
+        for (Callable<?> attempt : new Callable<?>[] {
+            () -> mutex.lock(NEVER), () -> mutex.tryLock(NEVER), () -> mutex.tryLock(Duration.ofSeconds(5), NEVER)}) {
+            ErrnoException later = assertThrows(ErrnoException.class, attempt::call);
+            assertEquals("ENOTRECOVERABLE", later.errnoName(), later.getMessage());
+            assertTrue(later.getMessage().contains(name), later.getMessage());
+        }
+        assertEquals("ENOTRECOVERABLE",
+                assertThrows(ErrnoException.class, () -> inOtherThread(() -> mutex.lock(NEVER))).errnoName());
+        assertEquals(1, recoveries.get());
+    }
+
+    @Test
+    void aRecoveryThatThrowsLeavesTheDataUnrecoverable() throws Exception {
+        lockInAThreadThatDies();
+        IOException e = assertThrows(IOException.class, () -> mutex.lock(() -> {
+            throw new IOException("repair failed");
+        }));
+        assertEquals("repair failed", e.getMessage());
+        assertFalse(mutex.isHeldByCurrentThread());
+        assertEquals("ENOTRECOVERABLE", assertThrows(ErrnoException.class, () -> mutex.lock(NEVER)).errnoName());
+    }
+
+    @Test
+    void closingTheRegionWhileLockedUnmapsAtTheUnlock() throws Exception {
+        String file = MappingLeakCheck.shmFile(name);
+        SharedMutex.Guard guard = mutex.lock(NEVER);
+        region.close();
+        assertFalse(region.isOpen());
+        assertThrows(IllegalStateException.class, () -> region.memory().getLong(0));
+        assertThrows(IllegalStateException.class, () -> inOtherThread(() -> mutex.tryLock(NEVER)));
+        assertThrows(IllegalStateException.class, () -> region.mutex("lock"));
+        assertTrue(MappingLeakCheck.isMapped(file), "a held robust mutex must stay mapped");
+        assertEquals("EPERM", assertThrows(ErrnoException.class, () -> inOtherThread(() -> {
+            mutex.unlock();
+            return null;
+        })).errnoName());
+        assertTrue(MappingLeakCheck.isMapped(file));
+        guard.close();
+        assertFalse(MappingLeakCheck.isMapped(file), "the unlock released the last reference");
+    }
+
+    @Test
+    void badMutexPlacementIsRejected() throws Exception {
+        String raw = MappingLeakCheck.name();
+        int size = SharedMutex.size(backend());
+        try (SharedMemory small = SharedMemory.create(backend(), raw, size + 8)) {
+            IllegalStateException never = assertThrows(IllegalStateException.class, () -> SharedMutex.attach(small, 0));
+            assertTrue(never.getMessage().contains("never initialised"), never.getMessage());
+
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SharedMutex.initialize(small, 4));
+            assertTrue(e.getMessage().contains("not 8-byte aligned"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> SharedMutex.initialize(small, 16));
+            assertTrue(e.getMessage().contains("too small"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> SharedMutex.attach(small, -8));
+
+            small.memory().putLong(8, 77);
+            IllegalStateException foreign = assertThrows(IllegalStateException.class, () -> SharedMutex.attach(small, 8));
+            assertTrue(foreign.getMessage().contains("no iomux mutex"), foreign.getMessage());
+
+            SharedMutex m = SharedMutex.initialize(small, 0);
+            assertSame(m, SharedMutex.attach(small, 0));
+            assertThrows(IllegalStateException.class, () -> SharedMutex.initialize(small, 0), "initialised twice");
+            try (SharedMutex.Guard guard = m.lock(NEVER)) {
+                assertTrue(m.isHeldByCurrentThread());
+            }
+        } finally {
+            SharedMemory.unlink(backend(), raw);
+        }
+        assertThrows(IllegalArgumentException.class, () -> region.mutex("counter"), "not a mutex field");
+        assertThrows(IllegalArgumentException.class, () -> region.mutex("nope"));
+        assertThrows(NullPointerException.class, () -> mutex.lock(null));
+    }
+}

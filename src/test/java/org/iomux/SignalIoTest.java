@@ -1,0 +1,450 @@
+package org.iomux;
+
+import static org.iomux.TestSupport.backend;
+import static org.iomux.TestSupport.bytes;
+import static org.iomux.TestSupport.writeFully;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.iomux.spi.Abi;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The signal-driven I/O dispatcher, against the backend under test. */
+@ExtendWith(FdLeakCheck.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SignalIoTest {
+
+    /** One handler call, as the test records it. */
+    static final class Event {
+        final Descriptor descriptor;
+        final int band;
+        final SignalIo.Code code;
+        final Thread thread;
+
+        Event(Descriptor descriptor, int band, SignalIo.Code code) {
+            this.descriptor = descriptor;
+            this.band = band;
+            this.code = code;
+            this.thread = Thread.currentThread();
+        }
+
+        @Override
+        public String toString() {
+            return code + " band=0x" + Integer.toHexString(band) + " " + descriptor;
+        }
+    }
+
+    private static Event next(BlockingQueue<Event> events) throws InterruptedException {
+        Event e = events.poll(10, TimeUnit.SECONDS);
+        assertNotNull(e, "no event within 10 s");
+        return e;
+    }
+
+    private static SignalIo dispatcher() throws ErrnoException {
+        return SignalIo.builder().backend(backend()).start();
+    }
+
+    @Test
+    void readableSocketDeliversOneEventWithItsFdAndBand() throws Exception {
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Socket[] pair = Socket.pair(backend(), false);
+        try (SignalIo io = dispatcher(); Socket a = pair[0]; Socket b = pair[1]) {
+            io.register(a, (d, band, code) -> {
+                events.add(new Event(d, band, code));
+                while (d.read(new byte[64], 0, 64) > 0) {
+                    // drain to EAGAIN: signal-driven I/O is edge-like
+                }
+            });
+            assertTrue(a.isNonBlocking() && a.isAsync(), "register makes it non-blocking and O_ASYNC");
+            assertEquals(new Descriptor.Owner(Descriptor.OwnerType.THREAD, io.threadId()), a.ownerEx());
+            assertEquals(io.signal(), a.ioSignal());
+            writeFully(b, bytes("hello"));
+            Event e = next(events);
+            assertTrue(e.descriptor == a);
+            assertEquals(SignalIo.Code.IN, e.code);
+            assertTrue((e.band & Poll.IN) != 0, e.toString());
+            assertTrue(io.isDispatcherThread(e.thread), "handlers run on the dispatcher thread");
+            writeFully(b, bytes("again"));
+            assertEquals(SignalIo.Code.IN, next(events).code, "a new edge, a new event");
+            assertEquals(0, io.strays());
+        }
+    }
+
+    @Test
+    void writableAfterThePeerDrains() throws Exception {
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Socket[] pair = Socket.pair(backend(), true);
+        try (SignalIo io = dispatcher(); Socket a = pair[0]; Socket b = pair[1]) {
+            io.register(a, (d, band, code) -> events.add(new Event(d, band, code)));
+            byte[] chunk = new byte[65536];
+            // POLL_OUT is armed by a write that fails with EAGAIN while O_ASYNC is on
+            while (a.write(chunk, 0, chunk.length) > 0) {
+                // fill the socket until EAGAIN
+            }
+            assertTrue(events.isEmpty(), "writability is not reported at registration: " + events);
+            while (b.read(chunk, 0, chunk.length) > 0) {
+                // the peer drains: room to write again
+            }
+            Event e = next(events);
+            assertEquals(SignalIo.Code.OUT, e.code, e.toString());
+            assertTrue((e.band & Poll.OUT) != 0, e.toString());
+        }
+    }
+
+    @Test
+    void peerCloseIsReported() throws Exception {
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Socket[] pair = Socket.pair(backend(), false);
+        try (SignalIo io = dispatcher(); Socket a = pair[0]) {
+            io.register(a, (d, band, code) -> events.add(new Event(d, band, code)));
+            pair[1].close();
+            Event e = next(events);
+            assertTrue(e.code == SignalIo.Code.HUP || e.code == SignalIo.Code.IN, e.toString());
+            assertTrue((e.band & (Poll.HUP | Poll.IN)) != 0, e.toString());
+            assertEquals(Descriptor.EOF, a.read(new byte[8], 0, 8));
+        }
+    }
+
+    @Test
+    void listeningSocketOnConnect() throws Exception {
+        BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
+        try (SignalIo io = dispatcher();
+             Socket listener = Socket.listenTcp(backend(), new InetSocketAddress("127.0.0.1", 0), 16, false)) {
+            io.register(listener, (d, band, code) -> {
+                for (Socket s; (s = ((Socket) d).accept(true)) != null; ) {
+                    accepted.add(s);
+                }
+            });
+            List<Socket> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    Socket c = Socket.tcp(backend(), new InetSocketAddress("127.0.0.1", 0), false);
+                    clients.add(c);
+                    c.connect(listener.localAddress());
+                }
+                for (int i = 0; i < 3; i++) {
+                    Socket s = accepted.poll(10, TimeUnit.SECONDS);
+                    assertNotNull(s, "connection " + i + " was not signalled");
+                    s.close();
+                }
+            } finally {
+                clients.forEach(Socket::close);
+            }
+        }
+    }
+
+    @Test
+    void readinessBeforeRegistrationIsNotLost() throws Exception {
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Socket[] pair = Socket.pair(backend(), false);
+        try (SignalIo io = dispatcher(); Socket a = pair[0]; Socket b = pair[1]) {
+            writeFully(b, bytes("early"));
+            io.register(a, (d, band, code) -> events.add(new Event(d, band, code)));
+            Event e = next(events);
+            assertEquals(SignalIo.Code.POLLED, e.code);
+            assertTrue((e.band & Poll.IN) != 0);
+        }
+    }
+
+    @Test
+    void thousandDescriptorsAllDelivered() throws Exception {
+        int count = 1000;
+        Set<Integer> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<Socket> sockets = new ArrayList<>();
+        try (SignalIo io = dispatcher()) {
+            List<Socket> peers = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                Socket[] pair = Socket.pair(backend(), false);
+                sockets.add(pair[0]);
+                sockets.add(pair[1]);
+                peers.add(pair[1]);
+                io.register(pair[0], (d, band, code) -> {
+                    if ((band & Poll.IN) != 0) {
+                        byte[] one = new byte[8];
+                        if (d.read(one, 0, 8) > 0) {
+                            seen.add(d.fd());
+                        }
+                    }
+                });
+            }
+            for (Socket peer : peers) {
+                writeFully(peer, new byte[] {1});
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (seen.size() < count && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(count, seen.size(), "every descriptor reported (overflows: " + io.overflows() + ")");
+        } finally {
+            sockets.forEach(Socket::close);
+        }
+    }
+
+    /**
+     * With RLIMIT_SIGPENDING lowered far below the number of ready descriptors the real-time queue
+     * overflows; the kernel then sends SIGIO, and the dispatcher must still report every one.
+     */
+    @Test
+    void queueOverflowLosesNothing() throws Exception {
+        int count = 300;
+        ResourceLimit saved = ResourceLimit.get(backend(), ResourceLimit.SIGPENDING);
+        Set<Integer> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<Socket> sockets = new ArrayList<>();
+        BlockingQueue<Boolean> gate = new LinkedBlockingQueue<>();
+        try (SignalIo io = dispatcher()) {
+            List<Socket> peers = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                Socket[] pair = Socket.pair(backend(), false);
+                sockets.add(pair[0]);
+                sockets.add(pair[1]);
+                peers.add(pair[1]);
+                io.register(pair[0], io.signal(), Poll.IN, (d, band, code) -> {
+                    byte[] one = new byte[8];
+                    if (d.read(one, 0, 8) > 0) {
+                        seen.add(d.fd());
+                    }
+                });
+            }
+            // hold the dispatcher inside a handler while every signal is generated, so the queue fills
+            Socket[] gatePair = Socket.pair(backend(), false);
+            sockets.add(gatePair[0]);
+            sockets.add(gatePair[1]);
+            java.util.concurrent.atomic.AtomicBoolean parked = new java.util.concurrent.atomic.AtomicBoolean();
+            io.register(gatePair[0], (d, band, code) -> {
+                d.read(new byte[8], 0, 8);
+                if (parked.compareAndSet(false, true)) {
+                    gate.take(); // once: a second event for the gate (poll at registration) passes
+                }
+            });
+            writeFully(gatePair[1], new byte[] {0});
+            ResourceLimit.set(backend(), ResourceLimit.SIGPENDING, new ResourceLimit(16, saved.hard()));
+            try {
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!parked.get() && System.nanoTime() < until) {
+                    Thread.sleep(1); // wait until the dispatcher is parked in the gate handler
+                }
+                assertTrue(parked.get());
+                for (Socket peer : peers) {
+                    writeFully(peer, new byte[] {1});
+                }
+            } finally {
+                ResourceLimit.set(backend(), ResourceLimit.SIGPENDING, saved);
+                gate.add(Boolean.TRUE);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (seen.size() < count && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(count, seen.size(), "every ready descriptor reported despite the overflow");
+            assertTrue(io.overflows() > 0, "the overflow was noticed and counted");
+        } finally {
+            sockets.forEach(Socket::close);
+        }
+    }
+
+    @Test
+    void unregisterStopsDeliveryAndRestores() throws Exception {
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Socket[] p1 = Socket.pair(backend(), false);
+        Socket[] p2 = Socket.pair(backend(), false);
+        try (SignalIo io = dispatcher(); Socket a = p1[0]; Socket a2 = p1[1]; Socket c = p2[0]; Socket c2 = p2[1]) {
+            Descriptor.Owner owner = a.ownerEx();
+            int flags = a.statusFlags();
+            io.register(a, (d, band, code) -> events.add(new Event(d, band, code)));
+            io.register(c, (d, band, code) -> events.add(new Event(d, band, code)));
+            assertTrue(io.unregister(a));
+            assertFalse(io.unregister(a), "not registered any more");
+            assertEquals(flags, a.statusFlags(), "flags restored: blocking, no O_ASYNC");
+            assertEquals(owner, a.ownerEx());
+            assertEquals(0, a.ioSignal());
+            writeFully(a2, bytes("ignored"));
+            writeFully(c2, bytes("seen"));
+            // signals of one number queue in order: had a's been sent, it would come before c's
+            Event e = next(events);
+            assertTrue(e.descriptor == c, "only the registered descriptor reports: " + e);
+            assertTrue(events.isEmpty());
+        }
+    }
+
+    @Test
+    void closingRestoresFlagsOwnerAndSignalAndEndsTheThread() throws Exception {
+        Socket[] pair = Socket.pair(backend(), false);
+        try (Socket a = pair[0]; Socket b = pair[1]) {
+            a.setOwner(Signals.processId(backend()));
+            Descriptor.Owner owner = a.ownerEx();
+            int flags = a.statusFlags();
+            SignalIo io = dispatcher();
+            int sig = io.signal();
+            int tid = io.threadId();
+            io.register(a, (d, band, code) -> { });
+            assertTrue(Files.exists(Path.of("/proc/self/task/" + tid)));
+            assertEquals(Signals.Disposition.IGNORE, Signals.disposition(backend(), sig), "while in use");
+            writeFully(b, bytes("pending"));
+            io.close();
+            io.close();
+            assertFalse(io.isOpen());
+            assertEquals(flags, a.statusFlags());
+            assertEquals(owner, a.ownerEx());
+            assertEquals(0, a.ioSignal());
+            assertFalse(Files.exists(Path.of("/proc/self/task/" + tid)), "the dispatcher thread has ended");
+            assertEquals(Signals.Disposition.DEFAULT, Signals.disposition(backend(), sig), "disposition restored");
+            assertEquals(0L, Long.parseLong(procStatus("ShdPnd"), 16), "nothing left pending");
+            assertThrows(IllegalStateException.class, () -> io.register(a, (d, band, code) -> { }));
+        }
+    }
+
+    private static String procStatus(String field) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith(field + ":")) {
+                return line.substring(field.length() + 1).trim();
+            }
+        }
+        throw new AssertionError(field);
+    }
+
+    @Test
+    void aThrowingHandlerDoesNotStopTheDispatcher() throws Exception {
+        BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Socket[] p1 = Socket.pair(backend(), false);
+        Socket[] p2 = Socket.pair(backend(), false);
+        try (SignalIo io = SignalIo.builder().backend(backend()).onFailure((d, t) -> failures.add(t)).start();
+             Socket a = p1[0]; Socket a2 = p1[1]; Socket c = p2[0]; Socket c2 = p2[1]) {
+            io.register(a, (d, band, code) -> {
+                throw new IllegalStateException("handler bug");
+            });
+            io.register(c, (d, band, code) -> events.add(new Event(d, band, code)));
+            writeFully(a2, bytes("boom"));
+            assertEquals("handler bug", failures.poll(10, TimeUnit.SECONDS).getMessage());
+            writeFully(c2, bytes("fine"));
+            assertTrue(next(events).descriptor == c, "still dispatching");
+            assertEquals(1, io.handlerFailures());
+        }
+    }
+
+    @Test
+    void twoSignalsOneDispatcherAsInTheSeedServer() throws Exception {
+        int min = Signals.realtimeMin(backend());
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Socket[] p1 = Socket.pair(backend(), false);
+        Socket[] p2 = Socket.pair(backend(), false);
+        try (SignalIo io = SignalIo.builder().backend(backend()).signals(min + 1, min + 2).start();
+             Socket a = p1[0]; Socket a2 = p1[1]; Socket c = p2[0]; Socket c2 = p2[1]) {
+            io.register(a, min + 1, (d, band, code) -> events.add(new Event(d, band, code)));
+            io.register(c, min + 2, (d, band, code) -> events.add(new Event(d, band, code)));
+            assertEquals(min + 1, a.ioSignal());
+            assertEquals(min + 2, c.ioSignal());
+            writeFully(c2, bytes("c"));
+            assertTrue(next(events).descriptor == c);
+            writeFully(a2, bytes("a"));
+            assertTrue(next(events).descriptor == a);
+        }
+    }
+
+    @Test
+    void badInput(@TempDir Path dir) throws Exception {
+        int min = Signals.realtimeMin(backend());
+        assertThrows(IllegalArgumentException.class, () -> SignalIo.builder().backend(backend()).signals(Abi.SIGUSR1).start());
+        assertThrows(IllegalArgumentException.class, () -> SignalIo.builder().backend(backend()).signals(min - 1).start());
+        assertThrows(IllegalArgumentException.class, () -> SignalIo.builder().backend(backend()).signals(65).start());
+        assertThrows(IllegalArgumentException.class, () -> SignalIo.builder().backend(backend()).signals(min + 1, min + 1).start());
+        try (SignalIo io = dispatcher()) {
+            SignalIo.Handler h = (d, band, code) -> { };
+            Pipe closed = Pipe.open(backend(), true);
+            closed.close();
+            assertThrows(IllegalStateException.class, () -> io.register(closed.source(), h));
+            try (Descriptor invalid = Descriptor.borrow(backend(), -1)) {
+                assertEquals(Abi.EBADF, assertThrows(ErrnoException.class, () -> io.register(invalid, h)).errno());
+            }
+            Path file = Files.writeString(dir.resolve("regular"), "x");
+            try (java.io.FileInputStream in = new java.io.FileInputStream(file.toFile())) {
+                int fd = fdOf("regular");
+                try (Descriptor regular = Descriptor.borrow(backend(), fd)) {
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> io.register(regular, h));
+                    assertTrue(e.getMessage().contains("O_ASYNC"), e.getMessage());
+                }
+            }
+            try (EventFd efd = EventFd.open(backend(), true)) {
+                assertThrows(IllegalArgumentException.class, () -> io.register(efd, h));
+            }
+            try (Pipe pipe = Pipe.open(backend(), false)) {
+                assertThrows(IllegalArgumentException.class, () -> io.register(pipe.source(), io.signal() + 1, h),
+                        "not one of the dispatcher's signals");
+                io.register(pipe.source(), h);
+                assertThrows(IllegalStateException.class, () -> io.register(pipe.source(), h), "registered twice");
+                assertThrows(NullPointerException.class, () -> io.register(pipe.sink(), null));
+                assertTrue(io.unregister(pipe.source()));
+            }
+        }
+    }
+
+    /** The descriptor number of the open file named {@code .../name}, found through /proc. */
+    private static int fdOf(String name) throws Exception {
+        try (java.nio.file.DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path p : fds) {
+                try {
+                    if (Files.readSymbolicLink(p).toString().endsWith("/" + name)) {
+                        return Integer.parseInt(p.getFileName().toString());
+                    }
+                } catch (java.io.IOException ignored) {
+                    // closed meanwhile
+                }
+            }
+        }
+        throw new AssertionError("no descriptor for " + name);
+    }
+
+    /**
+     * A process-directed copy of the dispatcher's signal, sent from outside with kill(1), must not
+     * kill the JVM (the default action of a real-time signal) nor disturb the dispatcher.
+     */
+    @Test
+    void strayProcessDirectedSignalIsHarmless() throws Exception {
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-D" + Backends.PROPERTY + "=" + backend().name(),
+                SignalIoChild.class.getName()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream in = child.getOutputStream();
+            String ready = out.readLine();
+            assertTrue(ready != null && ready.startsWith("ready "), String.valueOf(ready));
+            int sig = Integer.parseInt(ready.substring("ready ".length()));
+            for (int i = 0; i < 5; i++) {
+                Process kill = new ProcessBuilder("kill", "-s", String.valueOf(sig), String.valueOf(child.pid())).inheritIO().start();
+                assertEquals(0, kill.waitFor(), "kill -s " + sig);
+            }
+            in.write("poke\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            assertEquals("event IN", out.readLine(), "the dispatcher still works");
+            assertTrue(child.isAlive(), "the JVM survived the stray signals");
+            in.write("quit\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            String summary = out.readLine();
+            assertTrue(summary != null && summary.startsWith("closed strays="), String.valueOf(summary));
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, child.exitValue());
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+}
