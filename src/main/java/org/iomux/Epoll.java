@@ -69,9 +69,11 @@ public final class Epoll extends FdHandle {
     private final int eventSize;
     private final int eventsOffset;
     private final int dataOffset;
+    private final boolean pwait2;
 
     private Epoll(Backend backend, int fd) {
         super(backend, fd, true);
+        this.pwait2 = Features.epollPwait2(backend);
         this.eventSize = backend.layout().epollEventSize;
         this.eventsOffset = backend.layout().epollEventEvents;
         this.dataOffset = backend.layout().epollEventData;
@@ -205,7 +207,7 @@ public final class Epoll extends FdHandle {
         if (timeoutNanos < 0) {
             return wait(events, -1);
         }
-        if (!Features.epollPwait2(backend)) {
+        if (!pwait2) {
             long millis = (timeoutNanos + 999_999) / 1_000_000;
             return wait(events, (int) Math.min(millis, Integer.MAX_VALUE));
         }

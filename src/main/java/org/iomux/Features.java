@@ -12,7 +12,8 @@ import org.iomux.spi.Backend;
  */
 public final class Features {
     private static final int UNKNOWN = 0, YES = 1, NO = 2;
-    private static volatile int epollPwait2 = UNKNOWN;
+    /** Per backend: a binding that mangles the call must not decide the answer for the others. */
+    private static final java.util.Map<String, Boolean> EPOLL_PWAIT2 = new java.util.concurrent.ConcurrentHashMap<>();
     private static volatile int epollExclusive = UNKNOWN;
 
     private Features() {}
@@ -23,15 +24,16 @@ public final class Features {
      * exists, {@code ENOSYS} that it does not (a seccomp filter's {@code EPERM} counts as absent).
      */
     public static boolean epollPwait2(Backend backend) {
-        int known = epollPwait2;
-        if (known == UNKNOWN) {
+        Boolean known = EPOLL_PWAIT2.get(backend.name());
+        if (known == null) {
             NativeBuffer scratch = Scratch.get(backend);
             ByteBuffer pinned = scratch.pin();
             int r = backend.epollPwait2(-1, scratch.address(Scratch.SMALL, 64), 1, 0);
             Reference.reachabilityFence(pinned);
-            epollPwait2 = known = r == -Abi.EBADF ? YES : NO;
+            known = r == -Abi.EBADF;
+            EPOLL_PWAIT2.put(backend.name(), known);
         }
-        return known == YES;
+        return known;
     }
 
     /**

@@ -1,8 +1,11 @@
 /**
  * iomux: the Linux readiness APIs — {@link org.iomux.Epoll epoll}, {@link org.iomux.Poll poll},
- * {@link org.iomux.Select select} — and the descriptor primitives they need, as typed,
- * allocation-free Java APIs over a small backend SPI ({@link org.iomux.spi.Backend}) with three
- * implementations: JNI (default), jnr-ffi and JNA ({@link org.iomux.Backends}).
+ * {@link org.iomux.Select select}, signal-driven I/O ({@link org.iomux.SignalIo}) — a
+ * process-shared robust mutex in shared memory ({@link org.iomux.SharedMutex},
+ * {@link org.iomux.SharedMemory}), descriptor passing ({@link org.iomux.Socket#sendDescriptors}),
+ * and the descriptor primitives they need, as typed, allocation-free Java APIs over a small
+ * backend SPI ({@link org.iomux.spi.Backend}) with three implementations: JNI (default), jnr-ffi
+ * and JNA ({@link org.iomux.Backends}).
  *
  * <h2>Layers</h2>
  * {@code org.iomux} (this package) is the typed API: it validates every argument, owns every

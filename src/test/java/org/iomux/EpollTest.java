@@ -213,6 +213,20 @@ class EpollTest {
         }
     }
 
+    /**
+     * The probe behind waitNanos, made through the backend itself: the kernel answers EBADF (call
+     * present) or ENOSYS (absent). Anything else means the binding mangled the call (as jnr-ffi's
+     * x86_64 stubs once did with a sixth argument, turning it into EINVAL).
+     */
+    @Test
+    void epollPwait2ProbeIsCleanThroughTheBackend() {
+        try (NativeBuffer events = NativeBuffer.allocate(backend(), 64)) {
+            int r = backend().epollPwait2(-1, events.address(), 1, 0);
+            assertTrue(r == -Abi.EBADF || r == -Abi.ENOSYS, "epoll_pwait2(-1) through " + backend().name() + ": " + r);
+            assertEquals(r == -Abi.EBADF, Features.epollPwait2(backend()));
+        }
+    }
+
     @Test
     void infiniteWaitIsWokenFromAnotherThread() throws Exception {
         try (Epoll epoll = Epoll.open(backend()); EpollEvents events = EpollEvents.allocate(backend(), 4);

@@ -16,6 +16,8 @@ public final class Main {
     static {
         add("self-check", org.iomux.SelfCheck::main, "what loads on this machine (backends, kernel features, limits)");
         add("minimal-echo", MinimalEcho::main, "README's 20-line epoll loop: an echo server [port, default 7007]");
+        add("minimal-sigio-echo", MinimalSignalEcho::main,
+                "README's signal-driven I/O example: an echo server [port, default 7008]");
     }
 
     private Main() {}
