@@ -198,6 +198,39 @@ public class Descriptor extends FdHandle {
         return r;
     }
 
+    /**
+     * {@code read(2)} into native memory {@code [address, address + length)} that the caller keeps
+     * alive; {@code EINTR} is retried.
+     *
+     * @return bytes read, or {@code -errno} (including {@code -EAGAIN})
+     */
+    final long readNative(long address, long length) {
+        int fd = acquire();
+        try {
+            long r;
+            do {
+                r = backend.read(fd, address, length);
+            } while (r == -Errors.EINTR);
+            return r;
+        } finally {
+            release();
+        }
+    }
+
+    /** {@code write(2)} from native memory, as {@link #readNative}. */
+    final long writeNative(long address, long length) {
+        int fd = acquire();
+        try {
+            long r;
+            do {
+                r = backend.write(fd, address, length);
+            } while (r == -Errors.EINTR);
+            return r;
+        } finally {
+            release();
+        }
+    }
+
     /** A read-only heap buffer has no accessible array: copy through the per-thread scratch. */
     private int writeCopy(ByteBuffer src, int position, int length) throws ErrnoException {
         NativeBuffer scratch = Scratch.get(backend);
@@ -206,16 +239,8 @@ public class Descriptor extends FdHandle {
         for (int i = 0; i < n; i++) {
             scratch.putByte(i, src.get(position + i));
         }
-        int fd = acquire();
-        long r;
-        try {
-            do {
-                r = backend.write(fd, scratch.address(), n);
-            } while (r == -Errors.EINTR);
-        } finally {
-            release();
-            Reference.reachabilityFence(pinned);
-        }
+        long r = writeNative(scratch.address(), n);
+        Reference.reachabilityFence(pinned);
         int written = writeResult(r, "write");
         src.position(position + written);
         return written;

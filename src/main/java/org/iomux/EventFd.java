@@ -60,16 +60,8 @@ public final class EventFd extends Descriptor {
         NativeBuffer scratch = Scratch.get(backend);
         ByteBuffer pinned = scratch.pin();
         scratch.putLong(Scratch.SMALL, value);
-        int fd = acquire();
-        long r;
-        try {
-            do {
-                r = backend.write(fd, scratch.address(Scratch.SMALL, 8), 8);
-            } while (r == -Errors.EINTR);
-        } finally {
-            release();
-            Reference.reachabilityFence(pinned);
-        }
+        long r = writeNative(scratch.address(Scratch.SMALL, 8), 8);
+        Reference.reachabilityFence(pinned);
         if (r == -Errors.EAGAIN) {
             return false;
         }
@@ -87,16 +79,8 @@ public final class EventFd extends Descriptor {
     public long drain() throws ErrnoException {
         NativeBuffer scratch = Scratch.get(backend);
         ByteBuffer pinned = scratch.pin();
-        int fd = acquire();
-        long r;
-        try {
-            do {
-                r = backend.read(fd, scratch.address(Scratch.SMALL, 8), 8);
-            } while (r == -Errors.EINTR);
-        } finally {
-            release();
-            Reference.reachabilityFence(pinned);
-        }
+        long r = readNative(scratch.address(Scratch.SMALL, 8), 8);
+        Reference.reachabilityFence(pinned);
         if (r == -Errors.EAGAIN) {
             return 0;
         }

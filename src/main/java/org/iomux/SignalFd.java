@@ -62,16 +62,8 @@ public final class SignalFd extends Descriptor {
             return 0;
         }
         ByteBuffer pinned = batch.pin();
-        int fd = acquire();
-        long r;
-        try {
-            do {
-                r = backend.read(fd, batch.address(), (long) max * recordSize);
-            } while (r == -Errors.EINTR);
-        } finally {
-            release();
-            Reference.reachabilityFence(pinned);
-        }
+        long r = readNative(batch.address(), (long) max * recordSize);
+        Reference.reachabilityFence(pinned);
         if (r == -Errors.EAGAIN) {
             return 0;
         }

@@ -286,7 +286,7 @@ public final class SignalIo implements AutoCloseable {
             this.thread = new Thread(this::run, name);
             thread.setDaemon(daemon);
             thread.start();
-            awaitStart();
+            uninterruptibly(started::await);
         } catch (ErrnoException | RuntimeException | Error e) {
             if (w != null) {
                 w.close();
@@ -305,11 +305,16 @@ public final class SignalIo implements AutoCloseable {
         }
     }
 
-    private void awaitStart() {
+    private interface Wait {
+        void await() throws InterruptedException;
+    }
+
+    /** Waits through interrupts, then restores the interrupt status: these waits are short and must finish. */
+    private static void uninterruptibly(Wait wait) {
         boolean interrupted = false;
         for (;;) {
             try {
-                started.await();
+                wait.await();
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
@@ -390,20 +395,8 @@ public final class SignalIo implements AutoCloseable {
         // input from before O_ASYNC made no signal: the dispatcher polls the newcomer once
         newcomers.add(r);
         wakeup.signal();
-        if (Thread.currentThread() == thread) {
-            return; // polled when this handler returns to the loop
-        }
-        boolean interrupted = false;
-        for (;;) {
-            try {
-                r.polled.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        if (Thread.currentThread() != thread) { // on the dispatcher thread: polled when the handler returns
+            uninterruptibly(r.polled::await);
         }
     }
 
@@ -816,18 +809,7 @@ public final class SignalIo implements AutoCloseable {
             // the thread is ending already
         }
         if (Thread.currentThread() != thread) {
-            boolean interrupted = false;
-            for (;;) {
-                try {
-                    thread.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            uninterruptibly(thread::join);
         }
     }
 
