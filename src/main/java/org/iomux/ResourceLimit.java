@@ -90,6 +90,11 @@ public final class ResourceLimit {
         return target;
     }
 
+    /** {@link #raiseSoft(Backend, int, long)} with the default backend. */
+    public static long raiseSoft(int resource, long wanted) throws ErrnoException {
+        return raiseSoft(Backends.defaultBackend(), resource, wanted);
+    }
+
     static String name(int resource) {
         return resource == NOFILE ? "RLIMIT_NOFILE" : resource == SIGPENDING ? "RLIMIT_SIGPENDING" : "resource " + resource;
     }

@@ -44,9 +44,12 @@ import org.iomux.spi.Backend;
  * </ul>
  *
  * <h2>Semantics</h2>
- * Signal-driven I/O is edge-like: the kernel queues one signal per readiness transition, not per
- * byte, so a handler must read (or accept, or write) until {@code EAGAIN}. Registered descriptors
- * are made non-blocking for that reason. The {@link Code} and band say what happened
+ * Signal-driven I/O is edge-like: the kernel queues a signal when input arrives or room frees up,
+ * not for a state that lasts, so a handler must read (or accept, or write) until {@code EAGAIN}.
+ * Registered descriptors are made non-blocking for that reason. It is not one signal per
+ * readiness change either: a socket with no reader blocked in it signals every arrival (each
+ * segment; {@code sock_def_readable} skips the signal only while a reader waits), so under load
+ * many handler calls find the data already read by an earlier one and return at once. The {@link Code} and band say what happened
  * (TLPI table 63-7): on a connected stream socket, {@code IN} when data (or end of stream) arrives,
  * {@code OUT} when send space frees up, {@code HUP} (band {@code POLLHUP|POLLERR}) or {@code IN} at
  * the peer's close; on a listening socket, {@code IN} for each new connection; on a pipe, {@code IN}
@@ -409,12 +412,20 @@ public final class SignalIo implements AutoCloseable {
         Registration r = null;
         synchronized (tableLock) {
             AtomicReferenceArray<Registration> t = table;
-            for (int i = 0; i < t.length(); i++) {
-                Registration candidate = t.get(i);
-                if (candidate != null && candidate.descriptor == descriptor) {
-                    r = candidate;
-                    t.set(i, null);
-                    break;
+            if (descriptor.isOpen()) {
+                int fd = descriptor.fd;
+                if (fd >= 0 && fd < t.length() && t.get(fd) != null && t.get(fd).descriptor == descriptor) {
+                    r = t.get(fd);
+                    t.set(fd, null);
+                }
+            } else {
+                // closed: its number may name another descriptor now; find it by identity
+                for (int i = 0; i < t.length() && r == null; i++) {
+                    Registration candidate = t.get(i);
+                    if (candidate != null && candidate.descriptor == descriptor) {
+                        r = candidate;
+                        t.set(i, null);
+                    }
                 }
             }
         }

@@ -27,7 +27,11 @@ import org.iomux.spi.StructLayout;
  *
  * <p>Thread-safe as {@link Descriptor}. Closing a socket while another thread is blocked in a call
  * on it shuts the socket down ({@code SHUT_RDWR}) so that the blocked {@code read}/{@code accept}
- * returns; the number is closed when that call has returned.
+ * returns; the number is closed when that call has returned. {@code shutdown(2)} acts on the socket,
+ * not the descriptor: on a socket shared with other processes (passed with
+ * {@link #sendDescriptors}, e.g. a listener shared by prefork workers) it shuts the socket down
+ * for all of them. There, close a socket only once no thread of this process is inside a call on
+ * it (a close with no call in flight never shuts down).
  */
 public final class Socket extends Descriptor {
     private final int family;

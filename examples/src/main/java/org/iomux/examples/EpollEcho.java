@@ -1,0 +1,262 @@
+package org.iomux.examples;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.iomux.Epoll;
+import org.iomux.EpollEvents;
+import org.iomux.ErrnoException;
+import org.iomux.EventFd;
+import org.iomux.ResourceLimit;
+import org.iomux.Socket;
+import org.iomux.SocketOption;
+
+/**
+ * {@code epoll-echo}: N event loops (threads), each with its own epoll instance. Level-triggered by
+ * default (interest follows what each connection waits for: {@code IN} while its buffer has room,
+ * {@code OUT} while bytes are unsent); {@code --edge} registers {@code IN|OUT|RDHUP|ET} once and
+ * drains to {@code EAGAIN} on every event. With several loops the load is shared either by one
+ * {@code SO_REUSEPORT} listener per loop (the kernel spreads connections by hash) or by one listener
+ * added to every loop with {@code EPOLLEXCLUSIVE} (one loop is woken per connection).
+ */
+final class EpollEcho extends EchoServer {
+    private static final long LISTENER = -1;
+    private static final long WAKEUP = -2;
+
+    private boolean edge;
+    private int threads;
+    private boolean exclusive;
+    private final List<Loop> loops = new ArrayList<>();
+    private final List<Socket> listeners = new ArrayList<>();
+    private final AtomicInteger open = new AtomicInteger();
+    private AtomicLongArray perLoop;
+    private volatile boolean stopping;
+
+    public static void main(String[] args) {
+        EchoServer.main(new EpollEcho(), args);
+    }
+
+    @Override
+    String name() {
+        return "epoll-echo";
+    }
+
+    @Override
+    String summary() {
+        return "An echo server on epoll: level-triggered (default) or edge-triggered, on one or more event loops.";
+    }
+
+    @Override
+    List<ServerOptions.Option> ownOptions() {
+        return List.of(
+                new ServerOptions.Option("edge", null, "edge-triggered (EPOLLET), draining to EAGAIN"),
+                new ServerOptions.Option("threads", "1", "event loops, one thread each"),
+                new ServerOptions.Option("balance", "reuseport", "with several loops: reuseport (a listener per"
+                        + " loop) or exclusive (one listener, EPOLLEXCLUSIVE in every loop)"));
+    }
+
+    @Override
+    void configure(ServerOptions o) throws ServerOptions.UsageException {
+        edge = o.flag("edge");
+        threads = o.intValue("threads", 1, 256);
+        exclusive = o.choice("balance", "reuseport", "exclusive").equals("exclusive");
+    }
+
+    @Override
+    InetSocketAddress start(InetSocketAddress address) throws Exception {
+        ResourceLimit.raiseSoft(ResourceLimit.NOFILE, 65536);
+        perLoop = new AtomicLongArray(threads);
+        InetSocketAddress bound = address;
+        try {
+            for (int i = 0; i < threads; i++) {
+                Socket listener = null;
+                if (i == 0 || !exclusive) {
+                    listener = Socket.tcp(bound, true);
+                    listeners.add(listener);
+                    listener.setOption(SocketOption.SO_REUSEADDR, true);
+                    if (threads > 1 && !exclusive) {
+                        listener.setOption(SocketOption.SO_REUSEPORT, true);
+                    }
+                    listener.bind(bound);
+                    listener.listen(1024);
+                    bound = (InetSocketAddress) listener.localAddress(); // port 0: the others join this port
+                }
+                Loop loop = new Loop(i, listener != null ? listener : listeners.get(0));
+                loops.add(loop);
+            }
+        } catch (Exception e) {
+            close();
+            throw e;
+        }
+        return bound;
+    }
+
+    @Override
+    void serve() throws Exception {
+        List<Thread> workers = new ArrayList<>();
+        for (Loop loop : loops) {
+            Thread t = new Thread(loop, name() + "-loop-" + loop.id);
+            workers.add(t);
+            t.start();
+        }
+        for (Thread t : workers) {
+            t.join();
+        }
+        for (Loop loop : loops) {
+            if (loop.failure != null) {
+                throw loop.failure;
+            }
+        }
+    }
+
+    @Override
+    void stop() {
+        stopping = true;
+        for (Loop loop : loops) {
+            try {
+                loop.wakeup.signal();
+            } catch (ErrnoException | IllegalStateException e) {
+                // the loop has ended already
+            }
+        }
+    }
+
+    @Override
+    void close() {
+        for (Loop loop : loops) {
+            loop.close();
+        }
+        listeners.forEach(Socket::close);
+    }
+
+    @Override
+    String details() {
+        if (threads == 1) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("; per loop:");
+        for (int i = 0; i < threads; i++) {
+            sb.append(' ').append(perLoop.get(i));
+        }
+        return sb.append(" connections").toString();
+    }
+
+    /** One event loop: its epoll instance, its wakeup eventfd, its connections (indexed by fd). */
+    private final class Loop implements Runnable {
+        final int id;
+        final Socket listener;
+        final Epoll epoll;
+        final EventFd wakeup;
+        final EpollEvents events;
+        EchoConnection[] byFd = new EchoConnection[1024];
+        Exception failure;
+
+        Loop(int id, Socket listener) throws ErrnoException {
+            this.id = id;
+            this.listener = listener;
+            this.epoll = Epoll.open();
+            try {
+                this.wakeup = EventFd.open(true);
+                this.events = EpollEvents.allocate(256);
+                epoll.add(wakeup, Epoll.IN, WAKEUP);
+                epoll.add(listener, Epoll.IN | (exclusive && threads > 1 ? Epoll.EXCLUSIVE : 0), LISTENER);
+            } catch (ErrnoException | RuntimeException e) {
+                epoll.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (!stopping) {
+                    int n = epoll.wait(events, -1);
+                    for (int i = 0; i < n; i++) {
+                        long data = events.data(i);
+                        if (data == LISTENER) {
+                            acceptAll();
+                        } else if (data != WAKEUP) {
+                            service(byFd[(int) data]);
+                        }
+                    }
+                }
+            } catch (Exception e) {
+                failure = e;
+            }
+        }
+
+        private void acceptAll() throws ErrnoException {
+            for (;;) {
+                Socket s;
+                try {
+                    s = listener.accept(true);
+                } catch (ErrnoException e) {
+                    errors.incrementAndGet(); // ECONNABORTED and kin: that connection only
+                    continue;
+                }
+                if (s == null) {
+                    return; // EAGAIN (or another loop took it)
+                }
+                if (open.incrementAndGet() > maxConnections) {
+                    open.decrementAndGet();
+                    refused.incrementAndGet();
+                    s.close(); // a clean refusal: the client reads end of stream
+                    continue;
+                }
+                connections.incrementAndGet();
+                perLoop.incrementAndGet(id);
+                EchoConnection c = new EchoConnection(s, bufferSize);
+                if (c.fd >= byFd.length) {
+                    byFd = java.util.Arrays.copyOf(byFd, Math.max(c.fd + 1, byFd.length * 2));
+                }
+                byFd[c.fd] = c;
+                c.interest = edge ? -1 : Epoll.IN;
+                epoll.add(s, edge ? Epoll.IN | Epoll.OUT | Epoll.RDHUP | Epoll.ET : Epoll.IN, c.fd);
+            }
+        }
+
+        private void service(EchoConnection c) {
+            if (c == null) {
+                return; // closed earlier in this batch
+            }
+            int wants;
+            try {
+                wants = c.service();
+                if (wants != EchoConnection.CLOSED && !edge) {
+                    int interest = ((wants & EchoConnection.READ) != 0 ? Epoll.IN : 0)
+                            | ((wants & EchoConnection.WRITE) != 0 ? Epoll.OUT : 0);
+                    if (interest != c.interest) {
+                        epoll.modify(c.socket, interest, c.fd); // OUT only while bytes are unsent
+                        c.interest = interest;
+                    }
+                }
+            } catch (ErrnoException e) {
+                errors.incrementAndGet(); // reset by the peer, ...: this connection only
+                wants = EchoConnection.CLOSED;
+            }
+            if (wants == EchoConnection.CLOSED) {
+                finish(c);
+            }
+        }
+
+        private void finish(EchoConnection c) {
+            byFd[c.fd] = null;
+            bytes.addAndGet(c.echoed);
+            open.decrementAndGet();
+            c.socket.close(); // also leaves the epoll set
+        }
+
+        void close() {
+            for (EchoConnection c : byFd) {
+                if (c != null) {
+                    finish(c);
+                }
+            }
+            events.close();
+            wakeup.close();
+            epoll.close();
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package org.iomux.examples;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.iomux.ErrnoException;
+import org.iomux.ResourceLimit;
+import org.iomux.Socket;
+
+/**
+ * {@code thread-per-connection-echo}: the main thread accepts (blocking) and starts a new thread for
+ * each connection, which echoes with blocking I/O until the client closes, as the lecture's
+ * {@code pthread_create} per client. Plain sequential code per client and a slow client holds up only
+ * its own thread; but each connection costs a thread (a stack, a kernel task, scheduling), creating it
+ * costs time on every accept, and thousands of connections mean thousands of threads.
+ */
+final class ThreadPerConnectionEcho extends EchoServer {
+    private Socket listener;
+    /** Live connections and their threads, guarded by itself: stop() shuts them down, close() joins. */
+    private final Map<Socket, Thread> live = new HashMap<>();
+    private int peak;
+    private volatile boolean stopping;
+
+    public static void main(String[] args) {
+        EchoServer.main(new ThreadPerConnectionEcho(), args);
+    }
+
+    @Override
+    String name() {
+        return "thread-per-connection-echo";
+    }
+
+    @Override
+    String summary() {
+        return "An echo server with a new thread per connection, blocking I/O.";
+    }
+
+    @Override
+    InetSocketAddress start(InetSocketAddress address) throws Exception {
+        ResourceLimit.raiseSoft(ResourceLimit.NOFILE, 65536);
+        listener = Socket.listenTcp(address, 1024, false);
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    @Override
+    void serve() {
+        for (Socket s; (s = IterativeEcho.accept(listener, this)) != null; ) {
+            synchronized (live) {
+                if (stopping) { // accepted as stop() ran: it could not shut this one down
+                    s.close();
+                    return;
+                }
+                if (live.size() >= maxConnections) {
+                    refused.incrementAndGet();
+                    s.close(); // a clean refusal: the client reads end of stream
+                    continue;
+                }
+                Socket c = s;
+                Thread t = new Thread(() -> run(c), name() + "-" + (connections.get() + 1));
+                live.put(c, t);
+                try {
+                    t.start();
+                } catch (OutOfMemoryError e) { // "unable to create native thread": the model's limit
+                    live.remove(c);
+                    c.close();
+                    errors.incrementAndGet();
+                    continue;
+                }
+                connections.incrementAndGet();
+                peak = Math.max(peak, live.size());
+            }
+        }
+    }
+
+    /** One connection's thread: its own buffer, blocking echo, then it removes and closes its socket. */
+    private void run(Socket s) {
+        try {
+            IterativeEcho.echo(s, ByteBuffer.allocateDirect(bufferSize), bytes);
+        } catch (ErrnoException e) {
+            if (!stopping) {
+                errors.incrementAndGet(); // reset by the peer, ...: this connection only
+            }
+        } finally {
+            synchronized (live) {
+                live.remove(s); // before close: stop() never shuts down a closed (maybe reused) socket
+            }
+            s.close();
+        }
+    }
+
+    @Override
+    void stop() {
+        stopping = true;
+        listener.close(); // wakes the blocked accept
+        synchronized (live) {
+            live.keySet().forEach(IterativeEcho::shutdown); // wakes each blocked read or write
+        }
+    }
+
+    @Override
+    void close() {
+        if (listener == null) {
+            return;
+        }
+        stop(); // again, if serve() failed on its own
+        List<Thread> threads;
+        synchronized (live) {
+            threads = new ArrayList<>(live.values());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (Thread t : threads) {
+            try {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        synchronized (live) { // only if a thread did not end in time
+            live.keySet().forEach(Socket::close);
+        }
+    }
+
+    @Override
+    String details() {
+        return "; at most " + peak + " threads at once";
+    }
+}
