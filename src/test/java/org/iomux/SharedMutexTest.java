@@ -86,12 +86,7 @@ class SharedMutexTest {
         });
         t.start();
         t.join();
-        Path task = Path.of("/proc/self/task/" + tid.get());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (Files.exists(task) && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
-        assertFalse(Files.exists(task), "thread " + tid.get() + " still exists");
+        assertTrue(TestSupport.awaitTaskGone(tid.get()), "thread " + tid.get() + " still exists");
     }
 
     @Test

@@ -306,7 +306,7 @@ class SignalIoTest {
             assertEquals(flags, a.statusFlags());
             assertEquals(owner, a.ownerEx());
             assertEquals(0, a.ioSignal());
-            assertFalse(Files.exists(Path.of("/proc/self/task/" + tid)), "the dispatcher thread has ended");
+            assertTrue(TestSupport.awaitTaskGone(tid), "the dispatcher thread has ended");
             assertEquals(Signals.Disposition.DEFAULT, Signals.disposition(backend(), sig), "disposition restored");
             assertEquals(0L, Long.parseLong(procStatus("ShdPnd"), 16), "nothing left pending");
             assertThrows(IllegalStateException.class, () -> io.register(a, (d, band, code) -> { }));

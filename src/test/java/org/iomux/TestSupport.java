@@ -48,6 +48,20 @@ final class TestSupport {
     }
 
     /**
+     * Waits (up to 10 s) until the kernel task {@code tid} of this process is gone. {@code
+     * Thread.join} returns once the Java thread has terminated, a moment before the native thread
+     * exits and its /proc/self/task entry disappears.
+     */
+    static boolean awaitTaskGone(int tid) throws InterruptedException {
+        Path task = Paths.get("/proc/self/task/" + tid);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (Files.exists(task) && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        return !Files.exists(task);
+    }
+
+    /**
      * The descriptors on which some thread of this process is blocked in epoll_wait/epoll_pwait,
      * read from /proc/self/task/TID/syscall (syscall number, then the arguments in hex).
      */
