@@ -29,14 +29,34 @@ final class EchoConnection {
     }
 
     /**
-     * Moves bytes until neither reading nor writing makes progress (so it suits edge triggering:
-     * it stops only at EAGAIN or with the buffer full).
+     * Moves bytes until neither reading nor writing makes progress: what edge triggering (and
+     * signal-driven I/O) needs, since it stops only at EAGAIN or with the buffer full.
      *
      * @return {@link #CLOSED} when the connection is over (end of stream with nothing left to send),
      *         else {@link #READ} and/or {@link #WRITE}: what to wait for
      * @throws ErrnoException on a connection error (reset, ...): close the connection
      */
     int service() throws ErrnoException {
+        return service(true);
+    }
+
+    /**
+     * With {@code drain} false, one pass: write what is pending, read once, write what came. Enough
+     * under level triggering, which reports the descriptor again while anything is left, and it
+     * saves the read that would only return EAGAIN: two system calls per echoed message, as a C
+     * server makes, instead of three.
+     */
+    int service(boolean drain) throws ErrnoException {
+        if (!drain) {
+            flush();
+            if (!eof && buffer.hasRemaining()) {
+                if (socket.read(buffer) < 0) {
+                    eof = true;
+                }
+                flush();
+            }
+            return result();
+        }
         for (;;) {
             boolean progress = false;
             if (buffer.position() > 0) {
@@ -59,6 +79,18 @@ final class EchoConnection {
                 break;
             }
         }
+        return result();
+    }
+
+    private void flush() throws ErrnoException {
+        if (buffer.position() > 0) {
+            buffer.flip();
+            echoed += socket.write(buffer);
+            buffer.compact();
+        }
+    }
+
+    private int result() {
         if (eof && buffer.position() == 0) {
             return CLOSED;
         }

@@ -223,7 +223,7 @@ final class EpollEcho extends EchoServer {
             }
             int wants;
             try {
-                wants = c.service();
+                wants = c.service(edge); // level-triggered: one pass, epoll reports what is left
                 if (wants != EchoConnection.CLOSED && !edge) {
                     int interest = ((wants & EchoConnection.READ) != 0 ? Epoll.IN : 0)
                             | ((wants & EchoConnection.WRITE) != 0 ? Epoll.OUT : 0);

@@ -93,7 +93,7 @@ final class PollEcho extends EchoServer {
         EchoConnection c = byIndex[i];
         int wants;
         try {
-            wants = c.service();
+            wants = c.service(false); // poll is level-triggered: one pass, it reports what is left
         } catch (ErrnoException e) {
             errors.incrementAndGet();
             wants = EchoConnection.CLOSED;

@@ -90,7 +90,7 @@ final class SelectEcho extends EchoServer {
     private void service(EchoConnection c) throws ErrnoException {
         int wants;
         try {
-            wants = c.service();
+            wants = c.service(false); // select is level-triggered: one pass, it reports what is left
         } catch (ErrnoException e) {
             errors.incrementAndGet();
             wants = EchoConnection.CLOSED;
