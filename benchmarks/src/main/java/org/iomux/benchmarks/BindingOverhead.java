@@ -1,10 +1,11 @@
 package org.iomux.benchmarks;
 
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.iomux.Backends;
+import org.iomux.Epoll;
 import org.iomux.EpollEvents;
 import org.iomux.ErrnoException;
-import org.iomux.Epoll;
 import org.iomux.spi.Backend;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -21,9 +22,16 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The cost of crossing into native code, per backend: {@code epoll_wait} with timeout 0 on an empty
- * set (through the typed API, and through the backend alone), and {@code getpid} (a system call
- * that does almost nothing, so what is left is the binding).
+ * The cost of crossing into native code, per backend, to compare with the same calls made from C
+ * ({@code benchmarks/c/binding_floor.c}):
+ *
+ * <ul>
+ *   <li>{@code epollWait}: {@code epoll_wait(epfd, events, 64, 0)} on an empty set through the typed
+ *       API ({@link Epoll#wait}: handle check, reference count, EINTR loop);</li>
+ *   <li>{@code epollWaitBackend}: the same call through the backend alone;</li>
+ *   <li>{@code noop}: {@code __libc_current_sigrtmin()} (what {@code SIGRTMIN} expands to: no system
+ *       call), so what is left is the binding itself.</li>
+ * </ul>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,9 +46,9 @@ public class BindingOverhead {
     private Backend b;
     private Epoll epoll;
     private EpollEvents events;
+    private ByteBuffer raw; // held: its address is passed to the kernel
     private int epfd;
-    private java.nio.ByteBuffer rawEvents; // held, so the address below stays valid
-    private long eventsAddress;
+    private long rawEvents;
 
     @Setup(Level.Trial)
     public void setUp() throws ErrnoException {
@@ -48,8 +56,8 @@ public class BindingOverhead {
         epoll = Epoll.open(b);
         events = EpollEvents.allocate(b, 64);
         epfd = epoll.fd();
-        rawEvents = java.nio.ByteBuffer.allocateDirect(64 * 16);
-        eventsAddress = b.address(rawEvents);
+        raw = ByteBuffer.allocateDirect(64 * b.layout().epollEventSize);
+        rawEvents = b.address(raw);
     }
 
     @TearDown(Level.Trial)
@@ -59,17 +67,17 @@ public class BindingOverhead {
     }
 
     @Benchmark
-    public int epollWaitTyped() throws ErrnoException {
+    public int epollWait() throws ErrnoException {
         return epoll.wait(events, 0);
     }
 
     @Benchmark
     public int epollWaitBackend() {
-        return b.epollWait(epfd, eventsAddress, 64, 0);
+        return b.epollWait(epfd, rawEvents, 64, 0);
     }
 
     @Benchmark
-    public int getpid() {
-        return b.getpid();
+    public int noop() {
+        return b.sigrtmin();
     }
 }
