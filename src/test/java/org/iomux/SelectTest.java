@@ -85,11 +85,56 @@ class SelectTest {
                 for (Pipe p : pipes) {
                     assertEquals(p == ready, select.isReadable(p.source().fd()));
                 }
+                int fd = ready.source().fd();
+                assertEquals(fd, select.nextReady(0), "the one ready descriptor, found word by word");
+                assertEquals(fd, select.nextReady(fd));
+                assertEquals(-1, select.nextReady(fd + 1));
                 assertEquals(1, ready.source().read(new byte[1], 0, 1));
             }
         } finally {
             pipes.forEach(Pipe::close);
         }
+    }
+
+    /** Sets without members go to the kernel as NULL; the others still report, in any combination. */
+    @Test
+    void nextReadyVisitsEveryReadyDescriptorOfEverySet() throws Exception {
+        List<Pipe> pipes = new ArrayList<>();
+        try (Select select = Select.open(backend(), 1024)) {
+            for (int i = 0; i < 70; i++) {
+                pipes.add(Pipe.open(backend(), true));
+            }
+            List<Integer> expected = new ArrayList<>();
+            for (int i = 0; i < pipes.size(); i++) {
+                Pipe p = pipes.get(i);
+                select.add(p.source(), Select.READ);
+                if (i % 3 == 0) {
+                    writeFully(p.sink(), bytes("x"));
+                    expected.add(p.source().fd());
+                }
+            }
+            assertEquals(expected.size(), select.select(0));
+            assertEquals(expected, readyFds(select));
+            assertEquals(0, select.ready(pipes.get(0).sink().fd()), "the write set was not passed");
+            select.add(pipes.get(1).sink(), Select.WRITE); // a pipe with room is writable
+            expected.add(pipes.get(1).sink().fd());
+            expected.sort(null);
+            assertEquals(expected.size(), select.select(0));
+            assertEquals(expected, readyFds(select));
+            assertEquals(Select.WRITE, select.ready(pipes.get(1).sink().fd()));
+            assertThrows(IndexOutOfBoundsException.class, () -> select.nextReady(-1));
+            assertEquals(-1, select.nextReady(1 << 20), "beyond the sets: nothing");
+        } finally {
+            pipes.forEach(Pipe::close);
+        }
+    }
+
+    private static List<Integer> readyFds(Select select) {
+        List<Integer> fds = new ArrayList<>();
+        for (int fd = select.nextReady(0); fd >= 0; fd = select.nextReady(fd + 1)) {
+            fds.add(fd);
+        }
+        return fds;
     }
 
     @Test
