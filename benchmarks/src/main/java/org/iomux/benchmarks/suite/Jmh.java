@@ -1,9 +1,14 @@
 package org.iomux.benchmarks.suite;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.profile.Profiler;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -73,5 +78,27 @@ public final class Jmh {
     /** A secondary result (a profiler's, such as {@code gc.alloc.rate.norm}), or {@code null}. */
     public static Result<?> secondary(RunResult r, String label) {
         return r.getSecondaryResults().get(label);
+    }
+
+    /**
+     * The median over the measured iterations (of every fork) of a secondary result, or NaN:
+     * unlike JMH's mean, untouched by one iteration that also ran a trial's setup or teardown.
+     */
+    public static double iterationMedian(RunResult r, String label) {
+        List<Double> values = new ArrayList<>();
+        for (BenchmarkResult b : r.getBenchmarkResults()) {
+            for (IterationResult i : b.getIterationResults()) {
+                Result<?> v = i.getSecondaryResults().get(label);
+                if (v != null) {
+                    values.add(v.getScore());
+                }
+            }
+        }
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        Collections.sort(values);
+        int m = values.size() / 2;
+        return values.size() % 2 == 1 ? values.get(m) : (values.get(m - 1) + values.get(m)) / 2;
     }
 }
