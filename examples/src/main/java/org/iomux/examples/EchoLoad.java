@@ -55,9 +55,12 @@ import org.iomux.spi.Backend;
  *     Latencies go into one growable {@code long[]} (no allocation per message), sorted at the end;
  *     past 16M messages it becomes a uniform reservoir sample (the maximum stays exact).</li>
  * <li><b>Phases.</b> Connect all (non-blocking {@code connect}, {@code finishConnect} on the first
- *     event, bounded by {@code --connect-timeout}); send for D seconds; then start no new message,
- *     finish writing the ones begun, and wait (bounded by {@code --drain-timeout}) for every echo;
- *     close everything. The clock for the rates runs from the first write to the last echo.</li>
+ *     event, bounded by {@code --connect-timeout}); send for D seconds, or until {@code --messages M}
+ *     messages have begun in all, whichever comes first; then start no new message, finish writing
+ *     the ones begun, and wait (bounded by {@code --drain-timeout}) for every echo, closing each
+ *     connection as soon as its echoes are all back (so that a server serving one client at a time,
+ *     such as {@code iterative-echo}, gets to the clients waiting in its backlog); close the rest.
+ *     The clock for the rates runs from the first write to the last echo.</li>
  * <li><b>Errors</b> (each counted once per connection, which is then closed): a failed or timed-out
  *     connect, a read or write error (reset, broken pipe), end of stream while sending or with echoes
  *     outstanding, more bytes echoed than sent, echoes still missing at the drain deadline. A
@@ -76,6 +79,8 @@ public final class EchoLoad {
             "  --sizes fixed|random   every message S bytes, or uniformly 1..S (default random)",
             "  --depth K              messages in flight per connection (default 1)",
             "  --duration D           seconds of sending, fractions allowed (default 5)",
+            "  --messages M           stop after M messages in all connections, or after D seconds,",
+            "                         whichever comes first (default 0: no limit, D seconds)",
             "  --seed N               seed of message sizes and contents (default 1)",
             "  --backend jni|jna|jnr  iomux backend (default: the library's default)",
             "  --connect-timeout MS   time for all connections to be established (default 10000)",
@@ -106,6 +111,7 @@ public final class EchoLoad {
         boolean randomSizes = true;
         int depth = 1;
         double durationSeconds = 5;
+        long messages;
         long seed = 1;
         String backend;
         long connectTimeoutMillis = 10_000;
@@ -124,6 +130,8 @@ public final class EchoLoad {
         public Config depth(int depth) { this.depth = depth; return this; }
         public Config duration(double seconds) { this.durationSeconds = seconds; return this; }
         public Config durationSeconds(double seconds) { return duration(seconds); }
+        /** Messages to send in all (0: as many as the duration allows). */
+        public Config messages(long messages) { this.messages = messages; return this; }
         public Config seed(long seed) { this.seed = seed; return this; }
         /** {@code null}: the library's default backend. */
         public Config backend(String backend) { this.backend = backend; return this; }
@@ -137,6 +145,7 @@ public final class EchoLoad {
         public boolean randomSizes() { return randomSizes; }
         public int depth() { return depth; }
         public double duration() { return durationSeconds; }
+        public long messages() { return messages; }
         public long seed() { return seed; }
         public String backend() { return backend; }
         public long connectTimeoutMillis() { return connectTimeoutMillis; }
@@ -152,6 +161,7 @@ public final class EchoLoad {
             check((long) connections * depth <= 1 << 24, "--connections times --depth exceeds " + (1 << 24));
             check(Double.isFinite(durationSeconds) && durationSeconds >= 0 && durationSeconds <= 1e6,
                     "--duration " + durationSeconds + " is outside 0..1000000 seconds");
+            check(messages >= 0, "--messages " + messages + " is negative");
             check(backend == null || Backends.NAMES.contains(backend),
                     "--backend " + backend + " is not one of " + String.join(", ", Backends.NAMES));
             check(connectTimeoutMillis >= 1 && connectTimeoutMillis <= 3_600_000,
@@ -214,6 +224,7 @@ public final class EchoLoad {
                     c.randomSizes = value.equals("random");
                     break;
                 case "--seed": c.seed = parseLong(name, value); break;
+                case "--messages": c.messages = parseLong(name, value); break;
                 case "--backend": c.backend = value; break;
                 case "--connect-timeout": c.connectTimeoutMillis = parseLong(name, value); break;
                 case "--drain-timeout": c.drainTimeoutMillis = parseLong(name, value); break;
@@ -513,6 +524,8 @@ public final class EchoLoad {
         private int open;
         private int established;
         private long outstanding;
+        /** Messages whose first byte was written, in all connections (bounded by {@code --messages}). */
+        private long begun;
         private long messages;
         private long bytes;
         private long mismatches;
@@ -644,9 +657,14 @@ public final class EchoLoad {
             long drainDeadline = 0;
             for (;;) {
                 long now = System.nanoTime();
-                if (sending && now - deadline >= 0) {
+                if (sending && (now - deadline >= 0 || (config.messages > 0 && begun >= config.messages))) {
                     sending = false;
                     drainDeadline = now + config.drainTimeoutMillis * 1_000_000;
+                    for (Connection c : connections) {
+                        if (c.inFlight == 0) {
+                            close(c); // done: the drain closes the others as their last echo comes
+                        }
+                    }
                 }
                 if (!sending) {
                     if (outstanding == 0 || open == 0) {
@@ -706,14 +724,16 @@ public final class EchoLoad {
                 int size = c.sendSize;
                 long seed = c.sendSeed;
                 int inFlight = c.inFlight;
+                long begunAll = begun;
                 int at = 0;
                 out.clear(); // absolute puts are checked against the limit the last write left
                 while (at < BUFFER) {
                     if (offset == 0) {
-                        if (!sending || inFlight >= depth) {
-                            break; // a message is begun only while sending, and only within the depth
+                        if (!sending || inFlight >= depth || (config.messages > 0 && begunAll >= config.messages)) {
+                            break; // a message is begun only while sending, within the depth and the limit
                         }
                         inFlight++;
+                        begunAll++;
                     }
                     int n = Math.min(size - offset, BUFFER - at);
                     fill(out, at, seed, offset, n);
@@ -747,6 +767,7 @@ public final class EchoLoad {
                     c.starts[(int) (c.sendIndex % depth)] = now;
                     c.inFlight++;
                     outstanding++;
+                    begun++;
                 }
                 int n = Math.min(c.sendSize - c.sendOffset, written);
                 c.sendOffset += n;
@@ -810,6 +831,10 @@ public final class EchoLoad {
                         c.recvSeed = messageSeed(c.seed, c.recvIndex);
                         c.recvSize = messageSize(c.recvSeed, config.size, config.randomSizes);
                     }
+                }
+                if (!sending && c.inFlight == 0) {
+                    close(c); // its last echo: let the server move on (draining, see load)
+                    return;
                 }
             }
         }

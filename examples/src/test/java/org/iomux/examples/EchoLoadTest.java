@@ -38,7 +38,8 @@ class EchoLoadTest {
 
     /** A thread-per-connection echo server on plain java.net sockets, which can misbehave on purpose. */
     private static final class Peer implements AutoCloseable {
-        enum Mode { ECHO, CORRUPT_FIRST, RESET_ALL, CLOSE_ALL, GARBAGE }
+        /** ONE_AT_A_TIME: echoes faithfully, serving a connection to its end before accepting the next. */
+        enum Mode { ECHO, CORRUPT_FIRST, RESET_ALL, CLOSE_ALL, GARBAGE, ONE_AT_A_TIME }
 
         private final ServerSocket server;
         private final List<java.net.Socket> accepted = new ArrayList<>();
@@ -71,6 +72,10 @@ class EchoLoadTest {
                     accepted.add(s);
                 }
                 boolean first = n == 0;
+                if (mode == Mode.ONE_AT_A_TIME) {
+                    serve(s, first);
+                    continue;
+                }
                 Thread t = new Thread(() -> serve(s, first), "peer-" + n);
                 t.setDaemon(true);
                 t.start();
@@ -167,6 +172,34 @@ class EchoLoadTest {
             EchoLoad.Result r = EchoLoad.run(config(peer.port()).connections(4).depth(64).size(1).duration(0.3));
             assertTrue(r.ok(), r.errorSamples() + " " + r.summary());
             assertEquals(r.messages(), r.bytes(), r.summary());
+        }
+    }
+
+    @Test
+    void aMessageLimitStopsAfterExactlyThatManyEchoes() throws Exception {
+        try (Peer peer = new Peer(Peer.Mode.ECHO, 0)) {
+            EchoLoad.Result r = EchoLoad.run(config(peer.port()).connections(7).depth(3).size(100).randomSizes(false)
+                    .messages(1001).duration(30));
+            assertTrue(r.ok(), r.errorSamples() + " " + r.summary());
+            assertEquals(1001, r.messages(), r.summary());
+            assertEquals(1001 * 100, r.bytes(), r.summary());
+            assertTrue(r.elapsedNanos() < 20_000_000_000L, r.summary()); // stopped by the limit, not the duration
+        }
+    }
+
+    @Test
+    void theDrainClosesFinishedConnectionsSoAnIterativeServerReachesTheRest() throws Exception {
+        // Connection 0 holds the server while sending; the other four wait in its backlog with their first
+        // message in flight, and are served only because connection 0 is closed once its echoes are back.
+        try (Peer peer = new Peer(Peer.Mode.ONE_AT_A_TIME, 0)) {
+            EchoLoad.Result r = EchoLoad.run(config(peer.port()).connections(5).size(64).randomSizes(false)
+                    .messages(300).duration(30));
+            assertTrue(r.ok(), r.errorSamples() + " " + r.summary());
+            assertEquals(300, r.messages(), r.summary());
+        }
+        try (Peer peer = new Peer(Peer.Mode.ONE_AT_A_TIME, 0)) {
+            EchoLoad.Result r = EchoLoad.run(config(peer.port()).connections(3).size(64).duration(0.3));
+            assertTrue(r.ok(), r.errorSamples() + " " + r.summary());
         }
     }
 
@@ -272,7 +305,7 @@ class EchoLoadTest {
         String[][] bad = {
             {"--connections", "0"}, {"--size", "x"}, {"--size", "0"}, {"--bogus", "1"}, {"--duration", "-1"},
             {"--duration", "NaN"}, {"--sizes", "medium"}, {"--backend", "ffm"}, {"--port"}, {"--port", "70000"},
-            {"--depth", "0"}, {"stray"}, {"--connect-timeout", "0"},
+            {"--depth", "0"}, {"stray"}, {"--connect-timeout", "0"}, {"--messages", "-1"},
         };
         for (String[] args : bad) {
             Output o = execute(args);
@@ -290,7 +323,7 @@ class EchoLoadTest {
     void parsesEveryOption() {
         EchoLoad.Config c = EchoLoad.parse(new String[] {"--host", "localhost", "--port=9", "--connections", "7",
             "--size", "1048576", "--sizes", "fixed", "--depth", "3", "--duration", "0.5", "--seed", "42",
-            "--backend", "jnr", "--connect-timeout", "1500", "--drain-timeout", "2500"});
+            "--backend", "jnr", "--connect-timeout", "1500", "--drain-timeout", "2500", "--messages", "123"});
         assertEquals("localhost", c.host());
         assertEquals(9, c.port());
         assertEquals(7, c.connections());
@@ -302,12 +335,14 @@ class EchoLoadTest {
         assertEquals("jnr", c.backend());
         assertEquals(1500, c.connectTimeoutMillis());
         assertEquals(2500, c.drainTimeoutMillis());
+        assertEquals(123, c.messages());
         EchoLoad.Config d = EchoLoad.parse(new String[0]);
         assertEquals(100, d.connections());
         assertEquals(1, d.depth());
         assertEquals(4096, d.size());
         assertTrue(d.randomSizes());
         assertEquals(5.0, d.duration());
+        assertEquals(0, d.messages());
     }
 
     @Test
