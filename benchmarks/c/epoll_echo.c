@@ -1,5 +1,6 @@
-/* The C reference for benchmarks/echo-cpu.sh: a single-threaded, level-triggered epoll echo server,
- * the floor the Java servers are compared with (server CPU per message). Usage: epoll_echo [port] */
+/* The C reference of the suite's echo part (suite/EchoPart.java): a single-threaded, level-triggered
+ * epoll echo server, the floor the Java servers are compared with (server CPU per message).
+ * Usage: epoll_echo [port] */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

@@ -28,7 +28,8 @@ import java.util.Set;
 public final class Suite {
     /** Every part, in the order they run: the quick, in-process ones first. */
     static List<Part> parts() {
-        return List.of(new BindingPart(), new ScalingPart(), new AllocationPart(), new MutexPart());
+        return List.of(new BindingPart(), new ScalingPart(), new AllocationPart(), new MutexPart(), new EchoPart(),
+                new MemoryPart());
     }
 
     public static void main(String[] args) throws Exception {

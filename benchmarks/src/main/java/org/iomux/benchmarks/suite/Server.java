@@ -1,0 +1,197 @@
+package org.iomux.benchmarks.suite;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A server the suite starts as a process (an example server, the C or a reference server): started
+ * with its output in a log file, ready once it prints {@code listening on}, measured from
+ * {@code /proc} while it runs (CPU time and resident memory, over it and its child processes, such as
+ * prefork-echo's workers), and stopped with SIGTERM, then SIGKILL.
+ */
+public final class Server implements AutoCloseable {
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    private static long clockTicks;
+
+    private final String name;
+    private final Process process;
+    private final Path log;
+
+    private Server(String name, Process process, Path log) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+    }
+
+    /**
+     * Starts {@code command} with standard output and error in {@code log}, and waits until it prints
+     * {@code listening on}.
+     *
+     * @throws IOException if it exits or stays silent past {@code readyTimeout} (it is then stopped);
+     *                     the message quotes the end of its log
+     */
+    public static Server start(String name, List<String> command, Path log, Duration readyTimeout)
+            throws IOException, InterruptedException {
+        return start(name, command, log, "listening on", readyTimeout);
+    }
+
+    /**
+     * Starts {@code command} as {@link #start(String, List, Path, Duration)} does, ready once its output
+     * holds {@code ready}: for a long-running process that is not a server, e.g. a client holding
+     * connections open.
+     */
+    public static Server start(String name, List<String> command, Path log, String ready, Duration readyTimeout)
+            throws IOException, InterruptedException {
+        Files.createDirectories(log.getParent());
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        Server server = new Server(name, p, log);
+        long deadline = System.nanoTime() + readyTimeout.toNanos();
+        while (!server.log().contains(ready)) {
+            if (!p.isAlive() || System.nanoTime() - deadline > 0) {
+                String why = p.isAlive() ? "not ready ('" + ready + "') after " + readyTimeout.toSeconds() + " s"
+                        : "exited with status " + p.exitValue();
+                server.close();
+                throw new IOException(name + " " + why + " (" + String.join(" ", command) + "); its log "
+                        + log + " ends:\n" + tail(server.log(), 15));
+            }
+            Thread.sleep(20);
+        }
+        return server;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The server's output so far. */
+    public String log() throws IOException {
+        return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    public Path logFile() {
+        return log;
+    }
+
+    /**
+     * User plus system CPU seconds used so far by the server and its live descendants: fields 14 and 15
+     * of {@code /proc/PID/stat}, which count every thread of a process, those that have ended too. A
+     * descendant that has exited is no longer counted; the suite's servers keep theirs while measured.
+     */
+    public double cpuSeconds() throws IOException, InterruptedException {
+        long ticks = 0;
+        for (long pid : family()) {
+            ticks += statTicks(pid);
+        }
+        return ticks / (double) clockTicks();
+    }
+
+    /** {@code VmRSS} of the server process (not its children), in bytes. */
+    public long residentBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024; // "VmRSS:   123456 kB"
+            }
+        }
+        throw new IOException("no VmRSS in /proc/" + pid() + "/status");
+    }
+
+    /** Descriptors the server process has open ({@code /proc/PID/fd}). */
+    public int openDescriptors() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid()), "fd"))) {
+            return (int) fds.count();
+        }
+    }
+
+    /** SIGTERM to the server, SIGKILL to it and its descendants if it has not ended within 10 s. */
+    @Override
+    public void close() {
+        List<ProcessHandle> descendants = process.descendants().toList();
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                System.err.println(name + ": still running " + STOP_GRACE.toSeconds() + " s after SIGTERM; killing it");
+                process.destroyForcibly().waitFor();
+            }
+            for (ProcessHandle d : descendants) {
+                // a server that stops cleanly has reaped its workers; these are the ones it left behind
+                if (d.isAlive()) {
+                    d.destroyForcibly();
+                    d.onExit().get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            process.destroyForcibly();
+            descendants.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /**
+     * A TCP port on 127.0.0.1, at or above {@code from}, with nothing listening on it now (bound and
+     * released at once: the server about to use it may still lose a race, and then says so).
+     */
+    public static int freePort(int from) throws IOException {
+        for (int port = from; port < 65536; port++) {
+            try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException inUse) {
+                // taken: the next one
+            }
+        }
+        throw new IOException("no free port at or above " + from);
+    }
+
+    private List<Long> family() {
+        List<Long> pids = new ArrayList<>();
+        pids.add(process.pid());
+        process.descendants().forEach(d -> pids.add(d.pid()));
+        return pids;
+    }
+
+    /** utime + stime of {@code pid}, in clock ticks; 0 if it has gone. */
+    private static long statTicks(long pid) throws IOException {
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return 0;
+        }
+        // the command name (field 2) is in parentheses and may hold spaces: count fields after it
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)
+    }
+
+    private static synchronized long clockTicks() throws IOException, InterruptedException {
+        if (clockTicks == 0) {
+            clockTicks = Long.parseLong(Processes.output(List.of("getconf", "CLK_TCK"), Duration.ofSeconds(10)).trim());
+        }
+        return clockTicks;
+    }
+
+    private static String tail(String text, int lines) {
+        String[] all = text.split("\n");
+        return String.join("\n", List.of(all).subList(Math.max(0, all.length - lines), all.length));
+    }
+}
