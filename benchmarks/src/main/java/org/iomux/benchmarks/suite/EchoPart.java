@@ -288,7 +288,7 @@ public final class EchoPart implements Part {
                 }
             }
             boolean hasC = g.servers().get(0).subject().equals(C);
-            double seconds = s.pick(0.5, 1.2, 5.0);
+            double seconds = s.pick(0.5, 1.0, 5.0);
             for (Load load : g.loads()) {
                 // rounds for the side-by-side group only: elsewhere each run has its paired C run already
                 int rounds = g.servers().size() == 1 ? 1 : load.equals(TARGET) ? s.pick(1, 3, 5) : s.pick(1, 1, 2);
