@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * <p>How: each server runs pinned to CPU 0 and echo-load to CPU 1 (taskset), so that the server's
  * CPU time is its own and the two never share a core. A server is started, waited for (its
  * {@code listening on} line), warmed up (a JVM server gets one load run first, for the JIT), then
- * measured: its CPU time (utime + stime from {@code /proc}, over it and its worker processes) is read
+ * measured: its CPU time (user + system, over it and its worker processes, to the nanosecond) is read
  * before and after each echo-load run, and divided by the messages echoed in that run. The window is
  * echo-load's whole life, so it includes connecting and closing (for 1,000 connections, a thousand
  * accepts and closes) besides the messages; the server is otherwise idle.

@@ -3,6 +3,8 @@ package org.iomux.benchmarks.suite;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,16 +13,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.iomux.Backends;
+import org.iomux.spi.Backend;
 
 /**
  * A server the suite starts as a process (an example server, the C or a reference server): started
- * with its output in a log file, ready once it prints {@code listening on}, measured from
- * {@code /proc} while it runs (CPU time and resident memory, over it and its child processes, such as
- * prefork-echo's workers), and stopped with SIGTERM, then SIGKILL.
+ * with its output in a log file, ready once it prints {@code listening on}, measured while it runs
+ * (CPU time over it and its child processes, such as prefork-echo's workers; resident memory and
+ * descriptors from {@code /proc}), and stopped with SIGTERM, then SIGKILL.
  */
 public final class Server implements AutoCloseable {
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
-    private static long clockTicks;
+    private static final Backend BACKEND = Backends.defaultBackend();
 
     private final String name;
     private final Process process;
@@ -93,16 +97,19 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * User plus system CPU seconds used so far by the server and its live descendants: fields 14 and 15
-     * of {@code /proc/PID/stat}, which count every thread of a process, those that have ended too. A
-     * descendant that has exited is no longer counted; the suite's servers keep theirs while measured.
+     * CPU seconds (user and system) used so far by the server and its live descendants: for each
+     * process, every thread's, those that have ended too. Read from each process's CPU-time clock
+     * ({@code clock_gettime} of the clock {@code clock_getcpuclockid(pid)} names, which Linux lets any
+     * process read), to the nanosecond: the sum that {@code /proc/PID/stat} splits into utime and stime
+     * and rounds to clock ticks (10 ms), too coarse for a short run. A descendant that has exited is no
+     * longer counted; the suite's servers keep theirs while measured.
      */
-    public double cpuSeconds() throws IOException, InterruptedException {
-        long ticks = 0;
+    public double cpuSeconds() {
+        long nanos = 0;
         for (long pid : family()) {
-            ticks += statTicks(pid);
+            nanos += cpuNanos(pid);
         }
-        return ticks / (double) clockTicks();
+        return nanos / 1e9;
     }
 
     /** {@code VmRSS} of the server process (not its children), in bytes. */
@@ -170,24 +177,17 @@ public final class Server implements AutoCloseable {
         return pids;
     }
 
-    /** utime + stime of {@code pid}, in clock ticks; 0 if it has gone. */
-    private static long statTicks(long pid) throws IOException {
-        String stat;
-        try {
-            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        } catch (java.nio.file.NoSuchFileException gone) {
-            return 0;
+    /** The CPU time of process {@code pid} in nanoseconds; 0 if it has gone. */
+    private static long cpuNanos(long pid) {
+        // clock_getcpuclockid(3) for another process: the pid, complemented, above CPUCLOCK_SCHED (2), the
+        // clock of the scheduler's exact run time (<linux/posix-timers.h>, MAKE_PROCESS_CPUCLOCK)
+        int clock = (~(int) pid << 3) | 2;
+        ByteBuffer timespec = ByteBuffer.allocateDirect(BACKEND.layout().timespecSize).order(ByteOrder.nativeOrder());
+        if (BACKEND.clockGettime(clock, BACKEND.address(timespec)) < 0) {
+            return 0; // EINVAL: no such process any more
         }
-        // the command name (field 2) is in parentheses and may hold spaces: count fields after it
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)
-    }
-
-    private static synchronized long clockTicks() throws IOException, InterruptedException {
-        if (clockTicks == 0) {
-            clockTicks = Long.parseLong(Processes.output(List.of("getconf", "CLK_TCK"), Duration.ofSeconds(10)).trim());
-        }
-        return clockTicks;
+        return timespec.getLong(BACKEND.layout().timespecSec) * 1_000_000_000L
+                + timespec.getLong(BACKEND.layout().timespecNsec);
     }
 
     private static String tail(String text, int lines) {

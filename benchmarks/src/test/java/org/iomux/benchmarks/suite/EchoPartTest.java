@@ -68,6 +68,18 @@ class EchoPartTest {
     }
 
     @Test
+    void cpuTimeCountsTheServerAndItsChildren(@TempDir Path dir) throws Exception {
+        // a shell whose child spins: the CPU is the child's, read through the parent's family
+        try (Server s = Server.start("spinner", List.of("sh", "-c", "echo listening on 127.0.0.1:1; "
+                + "sh -c 'while :; do :; done' & wait"), dir.resolve("spinner.log"), Duration.ofSeconds(10))) {
+            double before = s.cpuSeconds();
+            Thread.sleep(300);
+            double used = s.cpuSeconds() - before;
+            assertTrue(used > 0.05 && used < 1.0, "CPU seconds in 300 ms: " + used);
+        }
+    }
+
+    @Test
     void aServerIsReadyAtItsLineAndStopsOnClose(@TempDir Path dir) throws Exception {
         Server s = Server.start("sleeper", List.of("sh", "-c", "echo listening on 127.0.0.1:1; exec sleep 60"),
                 dir.resolve("sleeper.log"), Duration.ofSeconds(10));
