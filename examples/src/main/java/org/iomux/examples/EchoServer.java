@@ -1,11 +1,14 @@
 package org.iomux.examples;
 
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.iomux.Backends;
+import org.iomux.Socket;
 
 /**
  * The life of every example server: parse the options, open the listener(s), print
@@ -13,12 +16,14 @@ import org.iomux.Backends;
  * {@link #stop()} and waits for {@link #serve()} to return), close every descriptor, print one
  * summary line. Subclasses implement the concurrency model.
  */
-abstract class EchoServer {
+abstract class EchoServer implements Acceptor.Counts {
     /** Counters shared by the models; per-worker counts are the subclass's. */
     final AtomicLong connections = new AtomicLong();
     final AtomicLong bytes = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
+    /** Connections admitted and not yet closed: what {@code --max-connections} bounds. */
+    final AtomicInteger open = new AtomicInteger();
 
     ServerOptions options;
     int maxConnections;
@@ -33,6 +38,11 @@ abstract class EchoServer {
     /** This server's own options. */
     List<ServerOptions.Option> ownOptions() {
         return List.of();
+    }
+
+    /** The common options this server takes: all of them, unless it bounds nothing. */
+    List<ServerOptions.Option> commonOptions() {
+        return ServerOptions.COMMON;
     }
 
     /** Reads this server's options; called before {@link #start}. */
@@ -56,6 +66,36 @@ abstract class EchoServer {
         return "";
     }
 
+    // ---- connection accounting, shared by the models -------------------------------------------
+
+    /**
+     * Admits a new connection, or refuses it beyond {@code --max-connections}: closed at once, the
+     * client reads end of stream. An admitted connection ends with {@link #closed(long)}.
+     */
+    boolean admit(Socket s) {
+        if (open.incrementAndGet() <= maxConnections) {
+            return true;
+        }
+        open.decrementAndGet();
+        refused.incrementAndGet();
+        s.close();
+        return false;
+    }
+
+    /** An admitted connection is over: it echoed {@code echoed} bytes. */
+    void closed(long echoed) {
+        open.decrementAndGet();
+        bytes.addAndGet(echoed);
+    }
+
+    @Override
+    public void connectionError() {
+        errors.incrementAndGet();
+    }
+
+
+    // ---- main ----------------------------------------------------------------------------------
+
     final String summaryLine() {
         return name() + ": served " + connections.get() + " connections, echoed " + bytes.get() + " bytes"
                 + (refused.get() > 0 ? ", refused " + refused.get() : "")
@@ -65,30 +105,42 @@ abstract class EchoServer {
 
     /** Runs {@code server} with {@code args}; exits 2 on bad usage, 1 if serving fails. */
     static void main(EchoServer server, String[] args) {
+        int code = run(server, args, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /** {@link #main}, returning the exit status instead of exiting. */
+    static int run(EchoServer server, String[] args, PrintStream out, PrintStream err) {
+        List<ServerOptions.Option> common = server.commonOptions();
+        String usage = ServerOptions.usage(server.name(), server.summary(), common, server.ownOptions());
         ServerOptions options;
         try {
             for (String a : args) {
                 if (a.equals("--help")) {
-                    System.out.print(ServerOptions.usage(server.name(), server.summary(), server.ownOptions()));
-                    return;
+                    out.print(usage);
+                    out.flush();
+                    return 0;
                 }
             }
-            options = ServerOptions.parse(args, server.ownOptions());
+            options = ServerOptions.parse(args, common, server.ownOptions());
             server.options = options;
-            server.maxConnections = options.intValue("max-connections", 1, 1 << 20);
+            server.maxConnections = common.contains(ServerOptions.MAX_CONNECTIONS)
+                    ? options.intValue("max-connections", 1, 1 << 20) : 1;
             server.bufferSize = options.intValue("buffer", 1, 64 << 20);
             server.configure(options);
         } catch (ServerOptions.UsageException e) {
-            System.err.println(server.name() + ": " + e.getMessage());
-            System.err.print(ServerOptions.usage(server.name(), server.summary(), server.ownOptions()));
-            System.exit(2);
-            return;
-        }
-        if (!options.get("backend").isEmpty()) {
-            Backends.setDefault(options.get("backend"));
+            err.println(server.name() + ": " + e.getMessage());
+            err.print(usage);
+            err.flush();
+            return 2;
         }
         CountDownLatch finished = new CountDownLatch(1);
         int code = 0;
+        if (!options.get("backend").isEmpty()) {
+            Backends.setDefault(options.get("backend"));
+        }
         try {
             InetSocketAddress bound = server.start(new InetSocketAddress(options.get("host"),
                     options.intValue("port", 0, 65535)));
@@ -100,20 +152,18 @@ abstract class EchoServer {
                     Thread.currentThread().interrupt();
                 }
             }, server.name() + "-shutdown"));
-            System.out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
-            System.out.flush();
+            out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
+            out.flush();
             server.serve();
         } catch (Exception e) {
-            System.err.println(server.name() + ": " + e);
+            err.println(server.name() + ": " + e);
             code = 1;
         } finally {
             server.close();
-            System.out.println(server.summaryLine());
-            System.out.flush();
+            out.println(server.summaryLine());
+            out.flush();
             finished.countDown();
         }
-        if (code != 0) {
-            System.exit(code);
-        }
+        return code;
     }
 }

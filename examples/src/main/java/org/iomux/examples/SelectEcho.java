@@ -2,7 +2,6 @@ package org.iomux.examples;
 
 import java.net.InetSocketAddress;
 import org.iomux.ErrnoException;
-import org.iomux.EventFd;
 import org.iomux.ResourceLimit;
 import org.iomux.Select;
 import org.iomux.Socket;
@@ -14,11 +13,10 @@ import org.iomux.Socket;
  */
 final class SelectEcho extends EchoServer {
     private Socket listener;
-    private EventFd wakeup;
+    private StopSignal stop;
     private Select select;
+    private Acceptor acceptor;
     private EchoConnection[] byFd;
-    private int open;
-    private volatile boolean stopping;
 
     public static void main(String[] args) {
         EchoServer.main(new SelectEcho(), args);
@@ -39,20 +37,21 @@ final class SelectEcho extends EchoServer {
         long limit = ResourceLimit.raiseSoft(ResourceLimit.NOFILE, 65536);
         int fdLimit = (int) Math.min(limit, Select.MAX_FD_LIMIT);
         listener = Socket.listenTcp(address, 1024, true);
-        wakeup = EventFd.open(true);
+        stop = new StopSignal();
         select = Select.open(fdLimit);
         byFd = new EchoConnection[fdLimit];
-        select.add(wakeup, Select.READ);
+        select.add(stop.fd, Select.READ);
         select.add(listener, Select.READ);
+        acceptor = new Acceptor(this, listener);
         return (InetSocketAddress) listener.localAddress();
     }
 
     @Override
     void serve() throws Exception {
-        while (!stopping) {
+        while (!stop.stopped()) {
             select.select(-1);
             if (select.isReadable(listener.fd())) {
-                acceptAll();
+                acceptAll(); // new connections were not in the sets: the walk below skips them
             }
             for (EchoConnection c : byFd) {
                 if (c != null && select.ready(c.fd) != 0) {
@@ -63,62 +62,34 @@ final class SelectEcho extends EchoServer {
     }
 
     private void acceptAll() throws ErrnoException {
-        for (;;) {
-            Socket s;
-            try {
-                s = listener.accept(true);
-            } catch (ErrnoException e) {
-                errors.incrementAndGet();
-                continue;
-            }
-            if (s == null) {
-                return;
-            }
-            if (open >= maxConnections || s.fd() >= byFd.length) {
+        for (Socket s; (s = acceptor.next()) != null; ) {
+            if (s.fd() >= byFd.length) { // beyond the sets (RLIMIT_NOFILE above Select.MAX_FD_LIMIT)
+                open.decrementAndGet();
                 refused.incrementAndGet();
                 s.close();
                 continue;
             }
-            open++;
-            connections.incrementAndGet();
-            EchoConnection c = new EchoConnection(s, bufferSize);
+            EchoConnection c = EchoConnection.open(this, s);
             byFd[c.fd] = c;
             select.add(c.fd, Select.READ);
         }
     }
 
     private void service(EchoConnection c) throws ErrnoException {
-        int wants;
-        try {
-            wants = c.service(false); // select is level-triggered: one pass, it reports what is left
-        } catch (ErrnoException e) {
-            errors.incrementAndGet();
-            wants = EchoConnection.CLOSED;
+        int fd = c.fd;
+        // select is level-triggered: one pass, it reports what is left
+        if (c.service(false) == EchoConnection.CLOSED) {
+            // closed by service(): out of the sets before the next select, which would fail with EBADF
+            select.remove(fd);
+            byFd[fd] = null;
+        } else {
+            select.add(fd, c.interest(Select.READ, Select.WRITE));
         }
-        if (wants == EchoConnection.CLOSED) {
-            remove(c);
-            return;
-        }
-        select.add(c.fd, ((wants & EchoConnection.READ) != 0 ? Select.READ : 0)
-                | ((wants & EchoConnection.WRITE) != 0 ? Select.WRITE : 0));
-    }
-
-    private void remove(EchoConnection c) throws ErrnoException {
-        select.remove(c.fd); // before close: a closed descriptor left in the sets makes select fail (EBADF)
-        byFd[c.fd] = null;
-        open--;
-        bytes.addAndGet(c.echoed);
-        c.socket.close();
     }
 
     @Override
     void stop() {
-        stopping = true;
-        try {
-            wakeup.signal();
-        } catch (ErrnoException | IllegalStateException e) {
-            // ended already
-        }
+        stop.stop();
     }
 
     @Override
@@ -126,19 +97,15 @@ final class SelectEcho extends EchoServer {
         if (byFd != null) {
             for (EchoConnection c : byFd) {
                 if (c != null) {
-                    try {
-                        remove(c);
-                    } catch (ErrnoException e) {
-                        c.socket.close();
-                    }
+                    c.close();
                 }
             }
         }
         if (select != null) {
             select.close();
         }
-        if (wakeup != null) {
-            wakeup.close();
+        if (stop != null) {
+            stop.close();
         }
         if (listener != null) {
             listener.close();

@@ -35,7 +35,7 @@ final class SigioEcho extends EchoServer {
     private SignalIo io;
     /** Indexed by descriptor number; touched by the dispatcher thread only (then by close(), after it ends). */
     private EchoConnection[] byFd = new EchoConnection[1024];
-    private int open;
+    private Acceptor acceptor;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable dispatcherFailure;
 
@@ -93,6 +93,7 @@ final class SigioEcho extends EchoServer {
         // refused here, with a clear message: a signal outside [SIGRTMIN, SIGRTMAX] or one with a handler
         io = SignalIo.builder().signals(listenSignal, connectionSignal).threadName(name() + "-dispatcher")
                 .onFailure(this::failed).start();
+        acceptor = new Acceptor(this, listener);
         // after the overflow fallback, poll the listener for IN only (OUT means nothing on it)
         io.register(listener, listenSignal, Poll.IN, (d, band, code) -> acceptAll());
         return (InetSocketAddress) listener.localAddress();
@@ -100,32 +101,21 @@ final class SigioEcho extends EchoServer {
 
     /** Accepts until EAGAIN: one signal may stand for several pending connections (or none, if stale). */
     private void acceptAll() throws ErrnoException {
-        for (;;) {
-            Socket s;
-            try {
-                s = listener.accept(true);
-            } catch (ErrnoException e) {
-                errors.incrementAndGet(); // ECONNABORTED and kin: that connection only
-                continue;
-            }
-            if (s == null) {
-                return;
-            }
-            if (open >= maxConnections) {
-                refused.incrementAndGet();
-                s.close();
-                continue;
-            }
-            open++;
-            connections.incrementAndGet();
-            EchoConnection c = new EchoConnection(s, bufferSize);
+        for (Socket s; (s = acceptor.next()) != null; ) {
+            EchoConnection c = EchoConnection.open(this, s);
             if (c.fd >= byFd.length) {
                 byFd = Arrays.copyOf(byFd, Math.max(c.fd + 1, byFd.length * 2));
             }
             byFd[c.fd] = c;
             // bytes that arrived before O_ASYNC raised no signal: the dispatcher polls the newcomer
             // once after this handler returns and calls us with POLLED if it is readable
-            io.register(s, connectionSignal, (d, band, code) -> service(byFd[d.fd()]));
+            try {
+                io.register(s, connectionSignal, (d, band, code) -> service(byFd[d.fd()]));
+            } catch (ErrnoException e) {
+                connectionError();
+                byFd[c.fd] = null;
+                c.close();
+            }
         }
     }
 
@@ -134,33 +124,15 @@ final class SigioEcho extends EchoServer {
      * reads until EAGAIN, so a full socket arms POLL_OUT (the kernel signals OUT only after a write
      * failed with EAGAIN), and a connection that stopped reading with its buffer full resumes on that
      * OUT, when writing makes room: the data left in its receive queue raises no new IN by itself.
+     *
+     * <p>A closed connection is not unregistered: closing the descriptor takes it off the kernel's
+     * async list, and the dispatcher drops signals still queued for a closed registration
+     * (unregister would restore the flags of a socket about to be closed).
      */
     private void service(EchoConnection c) {
-        if (c == null) {
-            return;
+        if (c != null && c.service(true) == EchoConnection.CLOSED) {
+            byFd[c.fd] = null;
         }
-        int wants;
-        try {
-            wants = c.service();
-        } catch (ErrnoException e) {
-            errors.incrementAndGet(); // reset by the peer, ...: this connection only
-            wants = EchoConnection.CLOSED;
-        }
-        if (wants == EchoConnection.CLOSED) {
-            finish(c);
-        }
-    }
-
-    /**
-     * Closes without unregistering: closing the descriptor takes it off the kernel's async list, and the
-     * dispatcher drops signals still queued for a closed registration (unregister would restore the flags
-     * of a socket about to be closed).
-     */
-    private void finish(EchoConnection c) {
-        byFd[c.fd] = null;
-        open--;
-        bytes.addAndGet(c.echoed);
-        c.socket.close();
     }
 
     /** A handler threw something unexpected (counted), or the dispatcher itself failed (then stop). */
@@ -194,7 +166,7 @@ final class SigioEcho extends EchoServer {
         }
         for (EchoConnection c : byFd) {
             if (c != null) {
-                finish(c);
+                c.close();
             }
         }
         if (listener != null) {
