@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.iomux.Backends;
+import org.iomux.ErrnoException;
 import org.iomux.Socket;
 
 /**
@@ -22,6 +23,8 @@ abstract class EchoServer implements Acceptor.Counts {
     final AtomicLong bytes = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
+    /** Times accepting paused for lack of descriptors or memory. */
+    final AtomicLong acceptPauses = new AtomicLong();
     /** Connections admitted and not yet closed: what {@code --max-connections} bounds. */
     final AtomicInteger open = new AtomicInteger();
 
@@ -93,6 +96,13 @@ abstract class EchoServer implements Acceptor.Counts {
         errors.incrementAndGet();
     }
 
+    @Override
+    public void acceptPaused(ErrnoException why) {
+        if (acceptPauses.getAndIncrement() == 0) {
+            System.err.println(name() + ": accept: " + Acceptor.describe(why) + "; accepting pauses for "
+                    + Acceptor.PAUSE_MILLIS + " ms at a time until it passes (open connections are served meanwhile)");
+        }
+    }
 
     // ---- main ----------------------------------------------------------------------------------
 
@@ -100,6 +110,7 @@ abstract class EchoServer implements Acceptor.Counts {
         return name() + ": served " + connections.get() + " connections, echoed " + bytes.get() + " bytes"
                 + (refused.get() > 0 ? ", refused " + refused.get() : "")
                 + (errors.get() > 0 ? ", " + errors.get() + " connection errors" : "")
+                + (acceptPauses.get() > 0 ? ", accepting paused " + acceptPauses.get() + " times" : "")
                 + details();
     }
 

@@ -153,8 +153,16 @@ final class EpollEcho extends EchoServer {
             try {
                 this.events = EpollEvents.allocate(256);
                 epoll.add(stop.fd, Epoll.IN, STOP);
-                acceptor = new Acceptor(EpollEcho.this, listener);
-                epoll.add(listener, Epoll.IN | (exclusive && threads > 1 ? Epoll.EXCLUSIVE : 0), LISTENER);
+                int listening = Epoll.IN | (exclusive && threads > 1 ? Epoll.EXCLUSIVE : 0);
+                // paused (out of descriptors): out of the set, else level triggering reports it ready forever
+                acceptor = new Acceptor(EpollEcho.this, listener, on -> {
+                    if (on) {
+                        epoll.add(listener, listening, LISTENER);
+                    } else {
+                        epoll.delete(listener);
+                    }
+                });
+                epoll.add(listener, listening, LISTENER);
             } catch (ErrnoException | RuntimeException e) {
                 epoll.close();
                 throw e;
@@ -165,7 +173,8 @@ final class EpollEcho extends EchoServer {
         public void run() {
             try {
                 while (!stop.stopped()) {
-                    int n = epoll.wait(events, -1);
+                    int n = epoll.wait(events, acceptor.timeoutMillis());
+                    acceptor.resumeIfDue();
                     for (int i = 0; i < n; i++) {
                         long data = events.data(i);
                         if (data == LISTENER) {

@@ -43,14 +43,15 @@ final class PollEcho extends EchoServer {
         poll = Poll.open(64);
         poll.add(stop.fd, Poll.IN);
         poll.add(listener, Poll.IN);
-        acceptor = new Acceptor(this, listener);
+        acceptor = new Acceptor(this, listener, on -> poll.setEvents(LISTENER, on ? Poll.IN : 0));
         return (InetSocketAddress) listener.localAddress();
     }
 
     @Override
     void serve() throws Exception {
         while (!stop.stopped()) {
-            poll.poll(-1);
+            poll.poll(acceptor.timeoutMillis());
+            acceptor.resumeIfDue();
             if ((poll.revents(LISTENER) & Poll.IN) != 0) {
                 acceptAll();
             }

@@ -90,8 +90,9 @@ final class PreforkEcho extends EchoServer {
     private Slot[] slots;
     /** Control connections accepted but not yet introduced by a hello, by descriptor. */
     private final Map<Integer, Socket> greeting = new HashMap<>();
-    /** pass: accepting, the listener watched while the queue has room. */
+    /** pass: accepting, the listener watched while the queue has room and accepting is not paused. */
     private Acceptor acceptor;
+    private boolean acceptPaused;
     private boolean listening;
     /** pass: accepted connections waiting for an idle worker. */
     private final ArrayDeque<Socket> queue = new ArrayDeque<>();
@@ -177,7 +178,10 @@ final class PreforkEcho extends EchoServer {
         epoll.add(stop.fd, Epoll.IN, STOP);
         epoll.add(controlListener, Epoll.IN, CONTROL);
         if (pass) {
-            acceptor = new Acceptor(this, listener, false); // blocking connections, for the workers
+            acceptor = new Acceptor(this, listener, false, on -> { // blocking connections, for the workers
+                acceptPaused = !on;
+                updateListening();
+            });
             updateListening();
         }
         slots = new Slot[workerCount];
@@ -339,7 +343,14 @@ final class PreforkEcho extends EchoServer {
 
     /** One round of the parent's loop: replace dead workers, wait, handle what is ready. */
     private void step(int timeoutMillis) throws ErrnoException {
-        int n = epoll.wait(events, replaceDead(timeoutMillis));
+        int timeout = replaceDead(timeoutMillis);
+        if (pass && acceptor.timeoutMillis() >= 0) {
+            timeout = timeout < 0 ? acceptor.timeoutMillis() : Math.min(timeout, acceptor.timeoutMillis());
+        }
+        int n = epoll.wait(events, timeout);
+        if (pass) {
+            acceptor.resumeIfDue();
+        }
         for (int i = 0; i < n; i++) {
             long data = events.data(i);
             if (data == STOP) {
@@ -482,9 +493,9 @@ final class PreforkEcho extends EchoServer {
         updateListening();
     }
 
-    /** pass: the listener is watched while the queue has room (else the backlog holds them). */
+    /** pass: the listener is watched while the queue has room (else the backlog holds them) and not paused. */
     private void updateListening() throws ErrnoException {
-        boolean wanted = queue.size() < queueLimit;
+        boolean wanted = !acceptPaused && queue.size() < queueLimit;
         if (wanted != listening) {
             if (wanted) {
                 epoll.add(listener, Epoll.IN, LISTENER);
@@ -572,6 +583,7 @@ final class PreforkEcho extends EchoServer {
             bytes.addAndGet(m.getLongAcquire(at + PreforkWorker.BYTES));
             refused.addAndGet(m.getLongAcquire(at + PreforkWorker.REFUSED));
             errors.addAndGet(m.getLongAcquire(at + PreforkWorker.ERRORS));
+            acceptPauses.addAndGet(m.getLongAcquire(at + PreforkWorker.PAUSES));
         }
         recovered = m.getLongAcquire(layout.offset("recovered"));
     }

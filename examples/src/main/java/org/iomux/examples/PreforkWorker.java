@@ -48,7 +48,7 @@ final class PreforkWorker implements Acceptor.Counts {
     static final byte STOP = 'S';
 
     /** Per-slot counters, in this order, 8 bytes each, from {@link #slotOffset}. */
-    static final int OPEN = 0, CONNECTIONS = 8, BYTES = 16, REFUSED = 24, ERRORS = 32;
+    static final int OPEN = 0, CONNECTIONS = 8, BYTES = 16, REFUSED = 24, ERRORS = 32, PAUSES = 40;
 
     /**
      * The shared region: the accept lock, the pid of its last holder, how often a dead holder's
@@ -59,7 +59,7 @@ final class PreforkWorker implements Acceptor.Counts {
         SharedLayout.Builder b = SharedLayout.builder().mutex("accept").int64("holder").int64("recovered");
         for (int i = 0; i < workers; i++) {
             b.int64(i + ".open").int64(i + ".connections").int64(i + ".bytes").int64(i + ".refused")
-                    .int64(i + ".errors");
+                    .int64(i + ".errors").int64(i + ".pauses");
         }
         return b.build();
     }
@@ -236,6 +236,14 @@ final class PreforkWorker implements Acceptor.Counts {
     @Override
     public void connectionError() {
         shm.getAndAddLong(mine + ERRORS, 1);
+    }
+
+    @Override
+    public void acceptPaused(ErrnoException why) {
+        if (shm.getAndAddLong(mine + PAUSES, 1) == 0) {
+            System.err.println("prefork-echo worker " + slot + " (pid " + pid + "): accept: " + Acceptor.describe(why)
+                    + "; accepting pauses for " + Acceptor.PAUSE_MILLIS + " ms at a time until it passes");
+        }
     }
 
     /**

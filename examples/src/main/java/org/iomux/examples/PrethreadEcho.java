@@ -1,5 +1,6 @@
 package org.iomux.examples;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -36,6 +37,7 @@ final class PrethreadEcho extends EchoServer {
     private AtomicLongArray perThread; // the seeds' tptr[i].thread_count
     private final Set<Socket> serving = new HashSet<>(); // guarded by itself: stop() shuts them down
     private volatile boolean stopping;
+    private volatile Exception failure;
 
     /** --accept each: the seeds' mlock around accept. */
     private final ReentrantLock acceptLock = new ReentrantLock();
@@ -85,7 +87,7 @@ final class PrethreadEcho extends EchoServer {
     }
 
     @Override
-    void serve() throws InterruptedException {
+    void serve() throws Exception {
         for (int i = 0; i < threads; i++) {
             int id = i;
             Thread t = new Thread(() -> work(id), name() + "-" + i);
@@ -103,6 +105,9 @@ final class PrethreadEcho extends EchoServer {
                     s.close(); // stopping
                 }
             }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -146,7 +151,7 @@ final class PrethreadEcho extends EchoServer {
     }
 
     /** Pool thread, --accept each: one thread at a time in accept. Null once stopping. */
-    private Socket acceptLocked() {
+    private Socket acceptLocked() throws IOException {
         // Linux wakes only one of several threads blocked in accept on a blocking socket (no thundering
         // herd), so the mutex is the seeds' portability measure; here it serialises the callers in user space
         acceptLock.lock();
@@ -162,11 +167,16 @@ final class PrethreadEcho extends EchoServer {
         }
     }
 
-    /** Pool thread: one client at a time, until stopping. */
+    /** Pool thread: one client at a time, until stopping; a failure stops the server. */
     private void work(int id) {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(bufferSize); // one client at a time: one buffer
-        for (Socket s; (s = mainAccepts ? take() : acceptLocked()) != null; ) {
-            serve(id, s, buffer);
+        try {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(bufferSize); // one client at a time: one buffer
+            for (Socket s; (s = mainAccepts ? take() : acceptLocked()) != null; ) {
+                serve(id, s, buffer);
+            }
+        } catch (IOException | RuntimeException e) {
+            failure = e;
+            stop();
         }
     }
 

@@ -42,14 +42,15 @@ final class SelectEcho extends EchoServer {
         byFd = new EchoConnection[fdLimit];
         select.add(stop.fd, Select.READ);
         select.add(listener, Select.READ);
-        acceptor = new Acceptor(this, listener);
+        acceptor = new Acceptor(this, listener, on -> select.add(listener, on ? Select.READ : 0));
         return (InetSocketAddress) listener.localAddress();
     }
 
     @Override
     void serve() throws Exception {
         while (!stop.stopped()) {
-            select.select(-1);
+            select.select(acceptor.timeoutMillis());
+            acceptor.resumeIfDue();
             if (select.isReadable(listener.fd())) {
                 acceptAll(); // new connections were not in the sets: the walk below skips them
             }

@@ -3,7 +3,9 @@ package org.iomux.examples;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.iomux.Backends;
 import org.iomux.Descriptor;
 import org.iomux.ErrnoException;
@@ -93,10 +95,31 @@ final class SigioEcho extends EchoServer {
         // refused here, with a clear message: a signal outside [SIGRTMIN, SIGRTMAX] or one with a handler
         io = SignalIo.builder().signals(listenSignal, connectionSignal).threadName(name() + "-dispatcher")
                 .onFailure(this::failed).start();
-        acceptor = new Acceptor(this, listener);
+        // paused (out of descriptors): unregistered; registering again polls it, and reports what waits
+        acceptor = new Acceptor(this, listener, on -> {
+            if (on) {
+                listen();
+            } else {
+                io.unregister(listener);
+                CompletableFuture.delayedExecutor(Acceptor.PAUSE_MILLIS, TimeUnit.MILLISECONDS).execute(this::resume);
+            }
+        });
+        listen();
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    private void listen() throws ErrnoException {
         // after the overflow fallback, poll the listener for IN only (OUT means nothing on it)
         io.register(listener, listenSignal, Poll.IN, (d, band, code) -> acceptAll());
-        return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** On a timer thread, once a pause is over. */
+    private void resume() {
+        try {
+            acceptor.resumeIfDue();
+        } catch (ErrnoException | IllegalStateException e) {
+            // closed meanwhile: the server is stopping
+        }
     }
 
     /** Accepts until EAGAIN: one signal may stand for several pending connections (or none, if stale). */
