@@ -30,15 +30,26 @@ final class EchoConnection {
     int registered;
 
     private EchoConnection(EchoServer server, Socket socket) {
-        this.buffer = ByteBuffer.allocateDirect(server.bufferSize);
+        this.buffer = ByteBuffer.allocateDirect(server.bufferSize); // first: nothing to undo if it fails
         this.server = server;
         this.socket = socket;
         this.fd = socket.fd();
     }
 
-    /** A connection for {@code socket}, just admitted by {@code server}. */
+    /**
+     * A connection for {@code socket}, just admitted by {@code server}; or null if there is no
+     * memory for its buffer (direct memory is bounded by {@code -XX:MaxDirectMemorySize}): then
+     * that connection is refused (closed and counted), and the server goes on serving the others.
+     * Created before it is registered anywhere, so a failure leaves nothing behind.
+     */
     static EchoConnection open(EchoServer server, Socket socket) {
-        EchoConnection c = new EchoConnection(server, socket);
+        EchoConnection c;
+        try {
+            c = new EchoConnection(server, socket);
+        } catch (OutOfMemoryError e) {
+            server.refuseAdmitted(socket, e);
+            return null;
+        }
         server.connections.incrementAndGet();
         return c;
     }

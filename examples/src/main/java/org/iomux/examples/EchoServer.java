@@ -1,6 +1,8 @@
 package org.iomux.examples;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -23,6 +25,8 @@ abstract class EchoServer implements Acceptor.Counts {
     final AtomicLong bytes = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
+    /** Of those refused, how many for lack of memory for their buffer. */
+    final AtomicLong refusedForMemory = new AtomicLong();
     /** Times accepting paused for lack of descriptors or memory. */
     final AtomicLong acceptPauses = new AtomicLong();
     /** Connections admitted and not yet closed: what {@code --max-connections} bounds. */
@@ -56,13 +60,18 @@ abstract class EchoServer implements Acceptor.Counts {
     abstract InetSocketAddress start(InetSocketAddress address) throws Exception;
 
     /** Serves until {@link #stop()}. */
-    abstract void serve() throws Exception;
+    abstract void serve() throws Throwable;
 
     /** Called from the shutdown hook, on another thread: make {@link #serve()} return soon. */
     abstract void stop();
 
     /** Closes everything; called once {@link #serve()} has returned (or failed). */
     abstract void close();
+
+    /** How many {@code --buffer}s this server may hold at once in this JVM (direct memory); 0: none. */
+    long buffersAtOnce() {
+        return maxConnections;
+    }
 
     /** Extra summary text, e.g. per-worker counts; empty by default. */
     String details() {
@@ -83,6 +92,20 @@ abstract class EchoServer implements Acceptor.Counts {
         refused.incrementAndGet();
         s.close();
         return false;
+    }
+
+    /**
+     * An admitted connection turned away after all, for lack of memory for its buffer (or thread):
+     * closed and counted as refused, like one beyond {@code --max-connections}.
+     */
+    void refuseAdmitted(Socket s, OutOfMemoryError e) {
+        open.decrementAndGet();
+        refused.incrementAndGet();
+        if (refusedForMemory.getAndIncrement() == 0) {
+            System.err.println(name() + ": no memory for a connection (" + e.getMessage()
+                    + "); refusing connections while there is none");
+        }
+        s.close();
     }
 
     /** An admitted connection is over: it echoed {@code echoed} bytes. */
@@ -109,6 +132,7 @@ abstract class EchoServer implements Acceptor.Counts {
     final String summaryLine() {
         return name() + ": served " + connections.get() + " connections, echoed " + bytes.get() + " bytes"
                 + (refused.get() > 0 ? ", refused " + refused.get() : "")
+                + (refusedForMemory.get() > 0 ? " (" + refusedForMemory.get() + " for lack of memory)" : "")
                 + (errors.get() > 0 ? ", " + errors.get() + " connection errors" : "")
                 + (acceptPauses.get() > 0 ? ", accepting paused " + acceptPauses.get() + " times" : "")
                 + details();
@@ -141,6 +165,7 @@ abstract class EchoServer implements Acceptor.Counts {
                     ? options.intValue("max-connections", 1, 1 << 20) : 1;
             server.bufferSize = options.intValue("buffer", 1, 64 << 20);
             server.configure(options);
+            checkDirectMemory(server, err);
         } catch (ServerOptions.UsageException e) {
             err.println(server.name() + ": " + e.getMessage());
             err.print(usage);
@@ -166,15 +191,65 @@ abstract class EchoServer implements Acceptor.Counts {
             out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
             out.flush();
             server.serve();
-        } catch (Exception e) {
-            err.println(server.name() + ": " + e);
+        } catch (Throwable e) { // an Error too: reported, and the exit status says so
+            report(server, err, "failed", e);
             code = 1;
         } finally {
-            server.close();
+            try {
+                server.close();
+            } catch (Throwable e) {
+                report(server, err, "failed to close", e);
+                code = 1;
+            }
             out.println(server.summaryLine());
             out.flush();
             finished.countDown();
         }
         return code;
+    }
+
+    /**
+     * Every connection's buffer is direct memory, which the JVM bounds ({@code -XX:MaxDirectMemorySize},
+     * by default the maximum heap size). A buffer larger than the bound is refused here; a
+     * {@code --max-connections} whose buffers would not all fit is warned of: connections beyond
+     * what fits are refused (counted) when they come.
+     */
+    static void checkDirectMemory(EchoServer server, PrintStream err) throws ServerOptions.UsageException {
+        long buffers = server.buffersAtOnce();
+        if (buffers == 0) {
+            return;
+        }
+        long limit = directMemoryLimit();
+        String bound = mib(limit) + " direct memory (-XX:MaxDirectMemorySize)";
+        if (server.bufferSize > limit) {
+            throw new ServerOptions.UsageException("--buffer " + server.bufferSize + " does not fit in the JVM's " + bound);
+        }
+        if (buffers * server.bufferSize > limit) {
+            err.println(server.name() + ": warning: " + buffers + " buffers of " + server.bufferSize + " bytes (--buffer) need "
+                    + mib(buffers * server.bufferSize) + ", more than the JVM's " + bound + ": connections beyond about "
+                    + limit / server.bufferSize + " will be refused");
+        }
+    }
+
+    /** The JVM's bound on direct buffers: the flag if given, else the maximum heap size (as the JDK does). */
+    static long directMemoryLimit() {
+        HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        long flag = Long.parseLong(hotspot.getVMOption("MaxDirectMemorySize").getValue());
+        return flag > 0 ? flag : Runtime.getRuntime().maxMemory();
+    }
+
+    private static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+
+    /** One line for what the user can act on (a system call's error); the stack too for a bug. */
+    private static void report(EchoServer server, PrintStream err, String what, Throwable e) {
+        if (e instanceof ErrnoException || e instanceof IllegalStateException && e.getCause() == null) {
+            err.println(server.name() + ": " + what + ": " + e.getMessage());
+        } else {
+            err.print(server.name() + ": " + what + ": ");
+            e.printStackTrace(err);
+        }
+        err.flush();
     }
 }

@@ -93,7 +93,7 @@ final class EpollEcho extends EchoServer {
     }
 
     @Override
-    void serve() throws Exception {
+    void serve() throws Throwable {
         List<Thread> workers = new ArrayList<>();
         for (Loop loop : loops) {
             Thread t = new Thread(loop, name() + "-loop-" + loop.id);
@@ -145,7 +145,7 @@ final class EpollEcho extends EchoServer {
         final EpollEvents events;
         final Acceptor acceptor;
         EchoConnection[] byFd = new EchoConnection[1024];
-        Exception failure;
+        Throwable failure;
 
         Loop(int id, Socket listener) throws ErrnoException {
             this.id = id;
@@ -184,14 +184,18 @@ final class EpollEcho extends EchoServer {
                         }
                     }
                 }
-            } catch (Exception e) {
+            } catch (Throwable e) { // an Error too: the server must not go on without this loop
                 failure = e;
+                stop.stop();
             }
         }
 
         private void acceptAll() throws ErrnoException {
             for (Socket s; (s = acceptor.next()) != null; ) {
                 EchoConnection c = EchoConnection.open(EpollEcho.this, s);
+                if (c == null) {
+                    continue; // no memory for it: refused
+                }
                 perLoop.incrementAndGet(id);
                 if (c.fd >= byFd.length) {
                     byFd = Arrays.copyOf(byFd, Math.max(c.fd + 1, byFd.length * 2));

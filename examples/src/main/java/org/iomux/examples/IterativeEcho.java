@@ -33,6 +33,11 @@ final class IterativeEcho extends EchoServer {
     }
 
     @Override
+    long buffersAtOnce() {
+        return 1;
+    }
+
+    @Override
     InetSocketAddress start(InetSocketAddress address) throws Exception {
         listener = Socket.listenTcp(address, 1024, false); // blocking: accept sleeps in the kernel
         return (InetSocketAddress) listener.localAddress();

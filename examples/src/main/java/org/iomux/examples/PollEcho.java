@@ -67,6 +67,9 @@ final class PollEcho extends EchoServer {
     private void acceptAll() throws Exception {
         for (Socket s; (s = acceptor.next()) != null; ) {
             EchoConnection c = EchoConnection.open(this, s);
+            if (c == null) {
+                continue; // no memory for it: refused
+            }
             if (poll.size() >= byIndex.length) {
                 byIndex = Arrays.copyOf(byIndex, byIndex.length * 2);
             }

@@ -150,6 +150,11 @@ final class PreforkEcho extends EchoServer {
     }
 
     @Override
+    long buffersAtOnce() {
+        return 0; // the parent holds none; each worker is a JVM of its own, with --threads buffers
+    }
+
+    @Override
     InetSocketAddress start(InetSocketAddress address) throws Exception {
         ResourceLimit.raiseSoft(ResourceLimit.NOFILE, 65536);
         // lock/nolock: blocking, since the workers block in accept and O_NONBLOCK belongs to the one

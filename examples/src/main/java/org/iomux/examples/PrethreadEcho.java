@@ -37,7 +37,7 @@ final class PrethreadEcho extends EchoServer {
     private AtomicLongArray perThread; // the seeds' tptr[i].thread_count
     private final Set<Socket> serving = new HashSet<>(); // guarded by itself: stop() shuts them down
     private volatile boolean stopping;
-    private volatile Exception failure;
+    private volatile Throwable failure;
 
     /** --accept each: the seeds' mlock around accept. */
     private final ReentrantLock acceptLock = new ReentrantLock();
@@ -79,6 +79,11 @@ final class PrethreadEcho extends EchoServer {
     }
 
     @Override
+    long buffersAtOnce() {
+        return threads;
+    }
+
+    @Override
     InetSocketAddress start(InetSocketAddress address) throws Exception {
         ResourceLimit.raiseSoft(ResourceLimit.NOFILE, 65536);
         listener = Socket.listenTcp(address, 1024, false);
@@ -87,7 +92,7 @@ final class PrethreadEcho extends EchoServer {
     }
 
     @Override
-    void serve() throws Exception {
+    void serve() throws Throwable {
         for (int i = 0; i < threads; i++) {
             int id = i;
             Thread t = new Thread(() -> work(id), name() + "-" + i);
@@ -174,7 +179,7 @@ final class PrethreadEcho extends EchoServer {
             for (Socket s; (s = mainAccepts ? take() : acceptLocked()) != null; ) {
                 serve(id, s, buffer);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             failure = e;
             stop();
         }

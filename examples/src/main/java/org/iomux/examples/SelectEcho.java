@@ -71,8 +71,10 @@ final class SelectEcho extends EchoServer {
                 continue;
             }
             EchoConnection c = EchoConnection.open(this, s);
-            byFd[c.fd] = c;
-            select.add(c.fd, Select.READ);
+            if (c != null) {
+                byFd[c.fd] = c;
+                select.add(c.fd, Select.READ);
+            }
         }
     }
 

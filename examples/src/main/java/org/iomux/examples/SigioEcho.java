@@ -126,6 +126,9 @@ final class SigioEcho extends EchoServer {
     private void acceptAll() throws ErrnoException {
         for (Socket s; (s = acceptor.next()) != null; ) {
             EchoConnection c = EchoConnection.open(this, s);
+            if (c == null) {
+                continue; // no memory for it: refused
+            }
             if (c.fd >= byFd.length) {
                 byFd = Arrays.copyOf(byFd, Math.max(c.fd + 1, byFd.length * 2));
             }

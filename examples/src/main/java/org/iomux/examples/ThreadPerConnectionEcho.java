@@ -64,9 +64,7 @@ final class ThreadPerConnectionEcho extends EchoServer {
                     t.start();
                 } catch (OutOfMemoryError e) { // "unable to create native thread": the model's limit
                     live.remove(c);
-                    closed(0);
-                    c.close();
-                    errors.incrementAndGet();
+                    refuseAdmitted(c, e);
                     continue;
                 }
                 connections.incrementAndGet();
@@ -83,6 +81,9 @@ final class ThreadPerConnectionEcho extends EchoServer {
             if (!stopping) {
                 errors.incrementAndGet(); // reset by the peer, ...: this connection only
             }
+        } catch (OutOfMemoryError e) { // no memory for its buffer: this connection only
+            errors.incrementAndGet();
+            System.err.println(name() + ": " + e);
         } finally {
             synchronized (live) {
                 live.remove(s); // before close: stop() never shuts down a closed (maybe reused) socket

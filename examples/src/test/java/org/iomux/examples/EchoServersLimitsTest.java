@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The servers at their limits, on the default backend: out of descriptors.
+ * The servers at their limits, on the default backend: out of descriptors, out of direct memory.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EchoServersLimitsTest {
@@ -130,5 +130,71 @@ class EchoServersLimitsTest {
         }
         assertArrayEquals(message, got);
         return true;
+    }
+
+    /**
+     * With room for a few connections' buffers only (-XX:MaxDirectMemorySize): the server warns at
+     * start, refuses (and counts) the connections it has no buffer for, goes on serving the others,
+     * and serves new ones once others leave.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll-echo", "epoll-echo --edge", "poll-echo", "select-echo", "sigio-echo"})
+    void connectionsWithoutMemoryForTheirBufferAreRefused(String model) throws Exception {
+        if (!model.startsWith(System.getProperty("iomux.examples.only", ""))) {
+            return;
+        }
+        try (ServerProcess server = new ServerProcess(List.of(), List.of("-XX:MaxDirectMemorySize=2m"), model, "jni",
+                "--buffer", Integer.toString(256 << 10))) {
+            assertTrue(server.stderr().contains("warning"), server.stderr());
+            List<java.net.Socket> served = new ArrayList<>();
+            try {
+                int refused = 0;
+                for (int i = 0; i < 12; i++) {
+                    java.net.Socket c = connect(server.port);
+                    if (echoesOneByte(c)) {
+                        served.add(c);
+                    } else {
+                        refused++;
+                        c.close();
+                    }
+                }
+                assertTrue(served.size() >= 2 && refused >= 2, served.size() + " served, " + refused + " refused");
+                for (int i = 0; i < served.size(); i++) {
+                    echo(served.get(i), i);
+                }
+                served.remove(0).close();
+                served.remove(0).close();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                boolean again = false;
+                while (!again && System.nanoTime() < deadline) { // the closed ones' buffers are collected
+                    try (java.net.Socket c = connect(server.port)) {
+                        again = echoesOneByte(c);
+                    }
+                    if (!again) {
+                        Thread.sleep(100);
+                    }
+                }
+                assertTrue(again, "no connection served after others left");
+                String summary = server.stop();
+                assertTrue(count(summary, "\\((\\d+) for lack of memory\\)") >= refused, summary);
+            } finally {
+                for (java.net.Socket c : served) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    /** True if {@code c} echoes a byte; false if it is closed (end of stream, or reset: the byte was unread). */
+    private static boolean echoesOneByte(java.net.Socket c) throws IOException {
+        c.setSoTimeout(5000);
+        try {
+            c.getOutputStream().write(1);
+            int b = c.getInputStream().read();
+            assertTrue(b == 1 || b == -1, "got " + b);
+            return b == 1;
+        } catch (java.net.SocketException reset) {
+            return false;
+        }
     }
 }
