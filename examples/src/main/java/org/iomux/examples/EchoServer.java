@@ -151,6 +151,7 @@ abstract class EchoServer implements Acceptor.Counts {
         List<ServerOptions.Option> common = server.commonOptions();
         String usage = ServerOptions.usage(server.name(), server.summary(), common, server.ownOptions());
         ServerOptions options;
+        InetSocketAddress address;
         try {
             for (String a : args) {
                 if (a.equals("--help")) {
@@ -164,6 +165,7 @@ abstract class EchoServer implements Acceptor.Counts {
             server.maxConnections = common.contains(ServerOptions.MAX_CONNECTIONS)
                     ? options.intValue("max-connections", 1, 1 << 20) : 1;
             server.bufferSize = options.intValue("buffer", 1, 64 << 20);
+            address = new InetSocketAddress(options.get("host"), options.intValue("port", 0, 65535));
             server.configure(options);
             checkDirectMemory(server, err);
         } catch (ServerOptions.UsageException e) {
@@ -174,12 +176,13 @@ abstract class EchoServer implements Acceptor.Counts {
         }
         CountDownLatch finished = new CountDownLatch(1);
         int code = 0;
-        if (!options.get("backend").isEmpty()) {
-            Backends.setDefault(options.get("backend"));
-        }
+        boolean started = false;
         try {
-            InetSocketAddress bound = server.start(new InetSocketAddress(options.get("host"),
-                    options.intValue("port", 0, 65535)));
+            if (!options.get("backend").isEmpty()) {
+                Backends.setDefault(options.get("backend"));
+            }
+            InetSocketAddress bound = server.start(address);
+            started = true;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.stop();
                 try {
@@ -192,7 +195,7 @@ abstract class EchoServer implements Acceptor.Counts {
             out.flush();
             server.serve();
         } catch (Throwable e) { // an Error too: reported, and the exit status says so
-            report(server, err, "failed", e);
+            report(server, err, started ? "failed" : "cannot start", e);
             code = 1;
         } finally {
             try {
@@ -201,8 +204,10 @@ abstract class EchoServer implements Acceptor.Counts {
                 report(server, err, "failed to close", e);
                 code = 1;
             }
-            out.println(server.summaryLine());
-            out.flush();
+            if (started) {
+                out.println(server.summaryLine());
+                out.flush();
+            }
             finished.countDown();
         }
         return code;

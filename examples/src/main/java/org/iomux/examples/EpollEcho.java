@@ -201,6 +201,8 @@ final class EpollEcho extends EchoServer {
                     byFd = Arrays.copyOf(byFd, Math.max(c.fd + 1, byFd.length * 2));
                 }
                 byFd[c.fd] = c;
+                // Edge-triggered: OUT stays registered, since an edge fires only when room frees up after
+                // a write filled the socket, never for a state that lasts: no busy loop, no epoll_ctl per message.
                 c.registered = edge ? Epoll.IN | Epoll.OUT | Epoll.RDHUP | Epoll.ET : Epoll.IN;
                 epoll.add(s, c.registered, c.fd);
             }

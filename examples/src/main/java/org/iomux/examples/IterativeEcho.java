@@ -2,6 +2,7 @@ package org.iomux.examples;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.List;
 import org.iomux.ErrnoException;
 import org.iomux.Socket;
 
@@ -32,6 +33,12 @@ final class IterativeEcho extends EchoServer {
                 + " backlog).";
     }
 
+    /** No --max-connections: one connection at a time is the model. */
+    @Override
+    List<ServerOptions.Option> commonOptions() {
+        return ServerOptions.COMMON.stream().filter(o -> o != ServerOptions.MAX_CONNECTIONS).toList();
+    }
+
     @Override
     long buffersAtOnce() {
         return 1;
@@ -54,7 +61,7 @@ final class IterativeEcho extends EchoServer {
                 }
                 current = s;
             }
-            connections.incrementAndGet(); // one at a time: --max-connections is never reached
+            connections.incrementAndGet();
             try {
                 BlockingEcho.echo(s, buffer, bytes::addAndGet);
             } catch (ErrnoException e) {

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -314,9 +315,20 @@ final class PreforkEcho extends EchoServer {
                 "--backend", Backends.defaultBackend().name()));
         s.startedAt = System.nanoTime();
         try {
-            // No pipes: stdin from /dev/null, output to ours (workers write to stderr only).
+            // stdin from /dev/null; stdout into a pipe that we copy to our stderr, so that our stdout
+            // has only "listening on" and the summary, whatever a worker (or its JVM) prints
             s.process = new ProcessBuilder(command).redirectInput(Redirect.from(new File("/dev/null")))
-                    .redirectOutput(Redirect.INHERIT).redirectError(Redirect.INHERIT).start();
+                    .redirectOutput(Redirect.PIPE).redirectError(Redirect.INHERIT).start();
+            InputStream out = s.process.getInputStream();
+            Thread copier = new Thread(() -> {
+                try (out) {
+                    out.transferTo(System.err);
+                } catch (IOException e) {
+                    // the worker is gone
+                }
+            }, "worker-" + s.index + "-stdout");
+            copier.setDaemon(true);
+            copier.start();
             s.process.onExit().thenRun(stop::wake); // the loop notices the exit and replaces it
         } catch (IOException e) {
             System.err.println(name() + ": cannot start worker " + s.index + ": " + e);

@@ -3,6 +3,7 @@ package org.iomux.examples;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.iomux.Backends;
 
 /**
  * Command-line options of the example servers: the common ones ({@code --host}, {@code --port},
@@ -89,6 +90,10 @@ final class ServerOptions {
                 value = args[++i];
             }
             options.values.put(name, value);
+        }
+        String backend = options.values.get("backend");
+        if (backend != null && !Backends.NAMES.contains(backend)) {
+            throw new UsageException("--backend must be one of " + String.join("|", Backends.NAMES) + ", not " + backend);
         }
         return options;
     }
