@@ -34,11 +34,100 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The servers at their limits, on the default backend: out of descriptors, out of direct memory,
- * and the command line ({@code --help}, usage errors, a failed start).
+ * The servers at their limits, on the default backend: {@code --max-connections}, out of
+ * descriptors, out of direct memory, prefork workers killed, shutdown by SIGINT with clients
+ * connected and stalled, and the command line ({@code --help}, usage errors, a failed start).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EchoServersLimitsTest {
+
+    static Stream<String> models(String... skip) {
+        String only = System.getProperty("iomux.examples.only", "");
+        return Stream.of("epoll-echo", "epoll-echo --edge --threads 2 --balance exclusive", "poll-echo", "select-echo",
+                "sigio-echo", "iterative-echo", "thread-per-connection-echo", "prethread-echo --accept each --threads 8",
+                "prethread-echo --accept main --threads 8", "prefork-echo --accept lock --workers 2 --threads 4",
+                "prefork-echo --accept nolock --workers 2 --threads 4", "prefork-echo --accept pass --workers 2 --threads 4")
+                .filter(m -> m.startsWith(only) && Stream.of(skip).noneMatch(m::startsWith));
+    }
+
+    static Stream<String> limitedModels() {
+        return models("iterative-echo");
+    }
+
+    /**
+     * Three clients are served, a fourth is refused (end of stream at once); one of the three then
+     * sends 4 MiB without reading, and SIGINT stops the server anyway, promptly, with a summary
+     * that counts them.
+     */
+    @ParameterizedTest
+    @MethodSource("limitedModels")
+    void refusesBeyondMaxConnectionsAndStopsOnSigintWithClientsStalled(String model) throws Exception {
+        try (ServerProcess server = new ServerProcess(model, "jni", "--max-connections", "3")) {
+            List<java.net.Socket> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    clients.add(connect(server.port));
+                    echo(clients.get(i), i);
+                }
+                try (java.net.Socket fourth = connect(server.port)) {
+                    fourth.setSoTimeout(10_000);
+                    assertEquals(-1, fourth.getInputStream().read(), "the fourth connection is closed at once");
+                }
+                echo(clients.get(0), 10); // the three are still served
+                stall(clients.get(1));
+                long start = System.nanoTime();
+                String summary = server.stop("INT");
+                assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "took too long to stop");
+                assertEquals(3, count(summary, "served (\\d+) connections"), summary);
+                assertEquals(1, count(summary, "refused (\\d+)"), summary);
+            } finally {
+                for (java.net.Socket c : clients) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void iterativeStopsOnSigintWithItsClientStalled() throws Exception {
+        try (ServerProcess server = new ServerProcess("iterative-echo", "jni");
+             java.net.Socket client = connect(server.port);
+             java.net.Socket waiting = connect(server.port)) { // in the backlog
+            echo(client, 1);
+            stall(client);
+            String summary = server.stop("INT");
+            assertEquals(1, count(summary, "served (\\d+) connections"), summary);
+        }
+    }
+
+    /**
+     * Sends without reading until the writes block: the server has stopped reading from it (its
+     * buffer is full) or is blocked writing to it. The writer thread stays blocked.
+     */
+    private static void stall(java.net.Socket c) throws Exception {
+        c.setSendBufferSize(65536);
+        c.setReceiveBufferSize(65536);
+        AtomicLong sent = new AtomicLong();
+        Thread writer = new Thread(() -> {
+            byte[] chunk = new byte[65536];
+            try {
+                for (int i = 0; i < 4096; i++) { // 256 MiB at most
+                    c.getOutputStream().write(chunk);
+                    sent.addAndGet(chunk.length);
+                }
+            } catch (IOException e) {
+                // reset or closed at shutdown
+            }
+        });
+        writer.setDaemon(true);
+        writer.start();
+        long last = -1;
+        while (sent.get() != last) {
+            last = sent.get();
+            Thread.sleep(300);
+        }
+        assertTrue(writer.isAlive(), sent.get() + " bytes went through without being read");
+    }
 
     /** Pools larger than the descriptors allow, so that accept runs out of descriptors, not of threads. */
     static Stream<String> shortOfDescriptors() {
@@ -199,6 +288,98 @@ class EchoServersLimitsTest {
         }
     }
 
+    /** A worker killed (SIGKILL) is replaced and service goes on; workers' output never reaches our stdout. */
+    @ParameterizedTest
+    @ValueSource(strings = {"nolock", "pass"})
+    void aKilledPreforkWorkerIsReplaced(String mode) throws Exception {
+        if (!"prefork-echo".startsWith(System.getProperty("iomux.examples.only", "prefork-echo"))) {
+            return;
+        }
+        try (ServerProcess server = new ServerProcess("prefork-echo --workers 2 --threads 2 --accept " + mode, "jni")) {
+            List<ProcessHandle> workers = workers(server);
+            assertEquals(2, workers.size());
+            String stdout = Files.readSymbolicLink(Path.of("/proc/" + server.process.pid() + "/fd/1")).toString();
+            for (ProcessHandle w : workers) {
+                assertNotEquals(stdout, Files.readSymbolicLink(Path.of("/proc/" + w.pid() + "/fd/1")).toString(),
+                        "a worker writes to the parent's standard output");
+            }
+            server.signal("KILL", workers.get(0).pid());
+            await(() -> workers(server).size() == 2 && !workers(server).contains(workers.get(0)), "a replacement");
+            for (int i = 0; i < 8; i++) {
+                try (java.net.Socket c = connect(server.port)) {
+                    echo(c, i);
+                }
+            }
+            String summary = server.stop();
+            assertTrue(summary.contains("1 worker replaced"), summary);
+        }
+    }
+
+    /**
+     * lock: the worker holding the accept lock (blocked in accept while it holds it) is killed; the
+     * other worker, waiting for the lock, is told the owner died, recovers it and takes the next
+     * connection, without waiting for the replacement.
+     */
+    @Test
+    void aPreforkWorkerKilledHoldingTheAcceptLockStallsNoOne() throws Exception {
+        if (!"prefork-echo".startsWith(System.getProperty("iomux.examples.only", "prefork-echo"))) {
+            return;
+        }
+        try (ServerProcess server = new ServerProcess("prefork-echo --workers 2 --threads 1 --accept lock", "jni")) {
+            List<ProcessHandle> workers = workers(server);
+            assertEquals(2, workers.size());
+            long holder = lockHolder(workers.get(0));
+            ProcessHandle survivor = workers.stream().filter(w -> w.pid() != holder).findFirst().orElseThrow();
+            assertEquals(1, workers.stream().filter(w -> w.pid() == holder).count(), "holder " + holder);
+            server.signal("KILL", holder);
+            try (java.net.Socket c = connect(server.port)) {
+                echo(c, 1);
+            }
+            assertTrue(server.stderr().contains("(pid " + survivor.pid() + "): pid " + holder
+                    + " died holding the accept lock; recovered"), server.stderr());
+            String summary = server.stop();
+            assertTrue(summary.contains("accept lock recovered from a dead holder 1 time"), summary);
+        }
+    }
+
+    private static List<ProcessHandle> workers(ServerProcess server) {
+        return server.process.toHandle().children().filter(ProcessHandle::isAlive).toList();
+    }
+
+    /** The pid of the accept lock's holder, read from the shared region named on a worker's command line. */
+    private static long lockHolder(ProcessHandle worker) throws Exception {
+        String[] args = new String(Files.readAllBytes(Path.of("/proc/" + worker.pid() + "/cmdline")),
+                StandardCharsets.UTF_8).split("\0");
+        String shm = null;
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("--shm")) {
+                shm = args[i + 1];
+            }
+        }
+        int offset = PreforkWorker.layout(2).offset("holder");
+        try (FileChannel f = FileChannel.open(Path.of("/dev/shm" + shm), StandardOpenOption.READ)) {
+            MappedByteBuffer m = f.map(FileChannel.MapMode.READ_ONLY, 0, offset + 8);
+            m.order(ByteOrder.nativeOrder());
+            long holder = 0;
+            // the holder writes its pid once it has the lock; idle, it stays in accept holding it
+            for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); System.nanoTime() < deadline; ) {
+                holder = m.getLong(offset);
+                Thread.sleep(200);
+                if (holder != 0 && m.getLong(offset) == holder) {
+                    break;
+                }
+            }
+            return holder;
+        }
+    }
+
+    private static void await(Supplier<Boolean> condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.get()) {
+            assertTrue(System.nanoTime() < deadline, "no " + what + " after 30 s");
+            Thread.sleep(50);
+        }
+    }
 
     // ---- the command line, in this JVM --------------------------------------------------------
 
