@@ -111,9 +111,14 @@ final class Acceptor {
     void resumeIfDue() throws ErrnoException {
         long at = resumeAt;
         if (at != 0 && System.nanoTime() - at >= 0) {
-            resumeAt = 0;
-            interest.listen(true);
+            resume();
         }
+    }
+
+    /** Ends a pause now (a model without a loop, from the timer it set when it was told to stop listening). */
+    void resume() throws ErrnoException {
+        resumeAt = 0;
+        interest.listen(true);
     }
 
     /**

@@ -116,7 +116,7 @@ final class SigioEcho extends EchoServer {
     /** On a timer thread, once a pause is over. */
     private void resume() {
         try {
-            acceptor.resumeIfDue();
+            acceptor.resume();
         } catch (ErrnoException | IllegalStateException e) {
             // closed meanwhile: the server is stopping
         }
