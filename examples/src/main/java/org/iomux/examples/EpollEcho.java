@@ -2,13 +2,12 @@ package org.iomux.examples;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.iomux.Epoll;
 import org.iomux.EpollEvents;
 import org.iomux.ErrnoException;
-import org.iomux.EventFd;
 import org.iomux.ResourceLimit;
 import org.iomux.Socket;
 import org.iomux.SocketOption;
@@ -23,16 +22,15 @@ import org.iomux.SocketOption;
  */
 final class EpollEcho extends EchoServer {
     private static final long LISTENER = -1;
-    private static final long WAKEUP = -2;
+    private static final long STOP = -2;
 
     private boolean edge;
     private int threads;
     private boolean exclusive;
     private final List<Loop> loops = new ArrayList<>();
     private final List<Socket> listeners = new ArrayList<>();
-    private final AtomicInteger open = new AtomicInteger();
     private AtomicLongArray perLoop;
-    private volatile boolean stopping;
+    private StopSignal stop;
 
     public static void main(String[] args) {
         EchoServer.main(new EpollEcho(), args);
@@ -70,6 +68,7 @@ final class EpollEcho extends EchoServer {
         perLoop = new AtomicLongArray(threads);
         InetSocketAddress bound = address;
         try {
+            stop = new StopSignal();
             for (int i = 0; i < threads; i++) {
                 Socket listener = null;
                 if (i == 0 || !exclusive) {
@@ -94,7 +93,7 @@ final class EpollEcho extends EchoServer {
     }
 
     @Override
-    void serve() throws Exception {
+    void serve() throws Throwable {
         List<Thread> workers = new ArrayList<>();
         for (Loop loop : loops) {
             Thread t = new Thread(loop, name() + "-loop-" + loop.id);
@@ -113,14 +112,7 @@ final class EpollEcho extends EchoServer {
 
     @Override
     void stop() {
-        stopping = true;
-        for (Loop loop : loops) {
-            try {
-                loop.wakeup.signal();
-            } catch (ErrnoException | IllegalStateException e) {
-                // the loop has ended already
-            }
-        }
+        stop.stop();
     }
 
     @Override
@@ -129,6 +121,9 @@ final class EpollEcho extends EchoServer {
             loop.close();
         }
         listeners.forEach(Socket::close);
+        if (stop != null) {
+            stop.close();
+        }
     }
 
     @Override
@@ -143,25 +138,31 @@ final class EpollEcho extends EchoServer {
         return sb.append(" connections").toString();
     }
 
-    /** One event loop: its epoll instance, its wakeup eventfd, its connections (indexed by fd). */
+    /** One event loop: its epoll instance, its connections (indexed by fd). */
     private final class Loop implements Runnable {
         final int id;
-        final Socket listener;
         final Epoll epoll;
-        final EventFd wakeup;
         final EpollEvents events;
+        final Acceptor acceptor;
         EchoConnection[] byFd = new EchoConnection[1024];
-        Exception failure;
+        Throwable failure;
 
         Loop(int id, Socket listener) throws ErrnoException {
             this.id = id;
-            this.listener = listener;
             this.epoll = Epoll.open();
             try {
-                this.wakeup = EventFd.open(true);
                 this.events = EpollEvents.allocate(256);
-                epoll.add(wakeup, Epoll.IN, WAKEUP);
-                epoll.add(listener, Epoll.IN | (exclusive && threads > 1 ? Epoll.EXCLUSIVE : 0), LISTENER);
+                epoll.add(stop.fd, Epoll.IN, STOP);
+                int listening = Epoll.IN | (exclusive && threads > 1 ? Epoll.EXCLUSIVE : 0);
+                // paused (out of descriptors): out of the set, else level triggering reports it ready forever
+                acceptor = new Acceptor(EpollEcho.this, listener, on -> {
+                    if (on) {
+                        epoll.add(listener, listening, LISTENER);
+                    } else {
+                        epoll.delete(listener);
+                    }
+                });
+                epoll.add(listener, listening, LISTENER);
             } catch (ErrnoException | RuntimeException e) {
                 epoll.close();
                 throw e;
@@ -171,91 +172,62 @@ final class EpollEcho extends EchoServer {
         @Override
         public void run() {
             try {
-                while (!stopping) {
-                    int n = epoll.wait(events, -1);
+                while (!stop.stopped()) {
+                    int n = epoll.wait(events, acceptor.timeoutMillis());
+                    acceptor.resumeIfDue();
                     for (int i = 0; i < n; i++) {
                         long data = events.data(i);
                         if (data == LISTENER) {
                             acceptAll();
-                        } else if (data != WAKEUP) {
+                        } else if (data != STOP) {
                             service(byFd[(int) data]);
                         }
                     }
                 }
-            } catch (Exception e) {
+            } catch (Throwable e) { // an Error too: the server must not go on without this loop
                 failure = e;
+                stop.stop();
             }
         }
 
         private void acceptAll() throws ErrnoException {
-            for (;;) {
-                Socket s;
-                try {
-                    s = listener.accept(true);
-                } catch (ErrnoException e) {
-                    errors.incrementAndGet(); // ECONNABORTED and kin: that connection only
-                    continue;
+            for (Socket s; (s = acceptor.next()) != null; ) {
+                EchoConnection c = EchoConnection.open(EpollEcho.this, s);
+                if (c == null) {
+                    continue; // no memory for it: refused
                 }
-                if (s == null) {
-                    return; // EAGAIN (or another loop took it)
-                }
-                if (open.incrementAndGet() > maxConnections) {
-                    open.decrementAndGet();
-                    refused.incrementAndGet();
-                    s.close(); // a clean refusal: the client reads end of stream
-                    continue;
-                }
-                connections.incrementAndGet();
                 perLoop.incrementAndGet(id);
-                EchoConnection c = new EchoConnection(s, bufferSize);
                 if (c.fd >= byFd.length) {
-                    byFd = java.util.Arrays.copyOf(byFd, Math.max(c.fd + 1, byFd.length * 2));
+                    byFd = Arrays.copyOf(byFd, Math.max(c.fd + 1, byFd.length * 2));
                 }
                 byFd[c.fd] = c;
-                c.interest = edge ? -1 : Epoll.IN;
-                epoll.add(s, edge ? Epoll.IN | Epoll.OUT | Epoll.RDHUP | Epoll.ET : Epoll.IN, c.fd);
+                // Edge-triggered: OUT stays registered, since an edge fires only when room frees up after
+                // a write filled the socket, never for a state that lasts: no busy loop, no epoll_ctl per message.
+                c.registered = edge ? Epoll.IN | Epoll.OUT | Epoll.RDHUP | Epoll.ET : Epoll.IN;
+                epoll.add(s, c.registered, c.fd);
             }
         }
 
-        private void service(EchoConnection c) {
+        private void service(EchoConnection c) throws ErrnoException {
             if (c == null) {
                 return; // closed earlier in this batch
             }
-            int wants;
-            try {
-                wants = c.service(edge); // level-triggered: one pass, epoll reports what is left
-                if (wants != EchoConnection.CLOSED && !edge) {
-                    int interest = ((wants & EchoConnection.READ) != 0 ? Epoll.IN : 0)
-                            | ((wants & EchoConnection.WRITE) != 0 ? Epoll.OUT : 0);
-                    if (interest != c.interest) {
-                        epoll.modify(c.socket, interest, c.fd); // OUT only while bytes are unsent
-                        c.interest = interest;
-                    }
-                }
-            } catch (ErrnoException e) {
-                errors.incrementAndGet(); // reset by the peer, ...: this connection only
-                wants = EchoConnection.CLOSED;
+            // level-triggered: one pass, epoll reports what is left; edge-triggered: drain to EAGAIN
+            if (c.service(edge) == EchoConnection.CLOSED) {
+                byFd[c.fd] = null; // closing took it out of the epoll set
+            } else if (!edge && c.interest(Epoll.IN, Epoll.OUT) != c.registered) {
+                c.registered = c.interest(Epoll.IN, Epoll.OUT); // OUT only while bytes are unsent
+                epoll.modify(c.socket, c.registered, c.fd);
             }
-            if (wants == EchoConnection.CLOSED) {
-                finish(c);
-            }
-        }
-
-        private void finish(EchoConnection c) {
-            byFd[c.fd] = null;
-            bytes.addAndGet(c.echoed);
-            open.decrementAndGet();
-            c.socket.close(); // also leaves the epoll set
         }
 
         void close() {
             for (EchoConnection c : byFd) {
                 if (c != null) {
-                    finish(c);
+                    c.close();
                 }
             }
             events.close();
-            wakeup.close();
             epoll.close();
         }
     }

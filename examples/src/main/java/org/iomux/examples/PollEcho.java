@@ -2,24 +2,24 @@ package org.iomux.examples;
 
 import java.net.InetSocketAddress;
 import java.util.Arrays;
-import org.iomux.ErrnoException;
-import org.iomux.EventFd;
 import org.iomux.Poll;
 import org.iomux.ResourceLimit;
 import org.iomux.Socket;
 
 /**
- * {@code poll-echo}: one thread, one {@code pollfd} array: entry 0 the wakeup eventfd, entry 1 the
+ * {@code poll-echo}: one thread, one {@code pollfd} array: entry 0 the stop eventfd, entry 1 the
  * listener, then one per connection (removed by moving the last entry into the gap, so the
  * connection array moves in step). Each poll costs O(number of descriptors), the point of the
  * comparison with epoll.
  */
 final class PollEcho extends EchoServer {
+    private static final int LISTENER = 1, FIRST = 2;
+
     private Socket listener;
-    private EventFd wakeup;
+    private StopSignal stop;
     private Poll poll;
+    private Acceptor acceptor;
     private EchoConnection[] byIndex = new EchoConnection[64];
-    private volatile boolean stopping;
 
     public static void main(String[] args) {
         EchoServer.main(new PollEcho(), args);
@@ -39,77 +39,56 @@ final class PollEcho extends EchoServer {
     InetSocketAddress start(InetSocketAddress address) throws Exception {
         ResourceLimit.raiseSoft(ResourceLimit.NOFILE, 65536);
         listener = Socket.listenTcp(address, 1024, true);
-        wakeup = EventFd.open(true);
+        stop = new StopSignal();
         poll = Poll.open(64);
-        poll.add(wakeup, Poll.IN);
+        poll.add(stop.fd, Poll.IN);
         poll.add(listener, Poll.IN);
+        acceptor = new Acceptor(this, listener, on -> poll.setEvents(LISTENER, on ? Poll.IN : 0));
         return (InetSocketAddress) listener.localAddress();
     }
 
     @Override
     void serve() throws Exception {
-        while (!stopping) {
-            poll.poll(-1);
-            if ((poll.revents(1) & Poll.IN) != 0) {
+        while (!stop.stopped()) {
+            poll.poll(acceptor.timeoutMillis());
+            acceptor.resumeIfDue();
+            if ((poll.revents(LISTENER) & Poll.IN) != 0) {
                 acceptAll();
             }
             // walk backwards: removing entry i moves the last one (already visited) into i
-            for (int i = poll.size() - 1; i >= 2; i--) {
-                int revents = poll.revents(i);
-                if (revents != 0) {
+            for (int i = poll.size() - 1; i >= FIRST; i--) {
+                if (poll.revents(i) != 0) {
                     service(i);
                 }
             }
         }
     }
 
-    private void acceptAll() throws ErrnoException {
-        for (;;) {
-            Socket s;
-            try {
-                s = listener.accept(true);
-            } catch (ErrnoException e) {
-                errors.incrementAndGet();
-                continue;
+    private void acceptAll() throws Exception {
+        for (Socket s; (s = acceptor.next()) != null; ) {
+            EchoConnection c = EchoConnection.open(this, s);
+            if (c == null) {
+                continue; // no memory for it: refused
             }
-            if (s == null) {
-                return;
-            }
-            if (poll.size() - 2 >= maxConnections) {
-                refused.incrementAndGet();
-                s.close();
-                continue;
-            }
-            connections.incrementAndGet();
-            int i = poll.add(s, Poll.IN);
-            if (i >= byIndex.length) {
+            if (poll.size() >= byIndex.length) {
                 byIndex = Arrays.copyOf(byIndex, byIndex.length * 2);
             }
-            byIndex[i] = new EchoConnection(s, bufferSize);
+            byIndex[poll.add(s, Poll.IN)] = c; // new entries come last: not visited in this round
         }
     }
 
     private void service(int i) {
         EchoConnection c = byIndex[i];
-        int wants;
-        try {
-            wants = c.service(false); // poll is level-triggered: one pass, it reports what is left
-        } catch (ErrnoException e) {
-            errors.incrementAndGet();
-            wants = EchoConnection.CLOSED;
-        }
-        if (wants == EchoConnection.CLOSED) {
+        // poll is level-triggered: one pass, it reports what is left
+        if (c.service(false) == EchoConnection.CLOSED) {
             remove(i);
-            return;
+        } else {
+            poll.setEvents(i, c.interest(Poll.IN, Poll.OUT));
         }
-        poll.setEvents(i, ((wants & EchoConnection.READ) != 0 ? Poll.IN : 0)
-                | ((wants & EchoConnection.WRITE) != 0 ? Poll.OUT : 0));
     }
 
+    /** Removes entry i (its connection closed) by moving the last entry into its place. */
     private void remove(int i) {
-        EchoConnection c = byIndex[i];
-        bytes.addAndGet(c.echoed);
-        c.socket.close();
         int last = poll.size() - 1;
         poll.remove(i);
         byIndex[i] = byIndex[last];
@@ -118,24 +97,21 @@ final class PollEcho extends EchoServer {
 
     @Override
     void stop() {
-        stopping = true;
-        try {
-            wakeup.signal();
-        } catch (ErrnoException | IllegalStateException e) {
-            // ended already
-        }
+        stop.stop();
     }
 
     @Override
     void close() {
-        if (poll != null) {
-            for (int i = poll.size() - 1; i >= 2; i--) {
-                remove(i);
+        for (EchoConnection c : byIndex) {
+            if (c != null) {
+                c.close();
             }
+        }
+        if (poll != null) {
             poll.close();
         }
-        if (wakeup != null) {
-            wakeup.close();
+        if (stop != null) {
+            stop.close();
         }
         if (listener != null) {
             listener.close();

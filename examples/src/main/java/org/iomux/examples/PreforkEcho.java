@@ -9,16 +9,19 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.iomux.Backends;
 import org.iomux.ErrnoException;
-import org.iomux.EventFd;
+import org.iomux.Epoll;
+import org.iomux.EpollEvents;
 import org.iomux.NativeBuffer;
-import org.iomux.Poll;
 import org.iomux.ResourceLimit;
 import org.iomux.SharedLayout;
 import org.iomux.SharedMemory;
@@ -64,6 +67,11 @@ import org.iomux.Socket;
  * slot.
  */
 final class PreforkEcho extends EchoServer {
+    // the parent's epoll data: a worker's control socket is its slot number (0 and up)
+    private static final long STOP = -1, CONTROL = -2, LISTENER = -3;
+    /** A control connection not yet introduced by a hello: this plus its descriptor number. */
+    private static final long GREETING = 1L << 32;
+
     private String mode;
     private boolean pass;
     private int workerCount;
@@ -77,20 +85,22 @@ final class PreforkEcho extends EchoServer {
     private String shmName;
     private SharedLayout layout;
     private SharedMemory region;
-    private EventFd wakeup;
-    private Poll poll;
+    private StopSignal stop;
+    private Epoll epoll;
+    private EpollEvents events;
     private Slot[] slots;
-    /** Control connections accepted but not yet introduced by a hello. */
-    private final List<Socket> greeting = new ArrayList<>();
+    /** Control connections accepted but not yet introduced by a hello, by descriptor. */
+    private final Map<Integer, Socket> greeting = new HashMap<>();
+    /** pass: accepting, the listener watched while the queue has room and accepting is not paused. */
+    private Acceptor acceptor;
+    private boolean acceptPaused;
+    private boolean listening;
     /** pass: accepted connections waiting for an idle worker. */
     private final ArrayDeque<Socket> queue = new ArrayDeque<>();
     private int next;
-    private long parentRefused;
-    private long parentErrors;
     private int replaced;
     private long recovered;
     private long[] perWorker;
-    private volatile boolean stopping;
 
     /** One worker slot: the process in it and the parent's end of its control socket. */
     private static final class Slot {
@@ -141,10 +151,15 @@ final class PreforkEcho extends EchoServer {
     }
 
     @Override
+    long buffersAtOnce() {
+        return 0; // the parent holds none; each worker is a JVM of its own, with --threads buffers
+    }
+
+    @Override
     InetSocketAddress start(InetSocketAddress address) throws Exception {
         ResourceLimit.raiseSoft(ResourceLimit.NOFILE, 65536);
         // lock/nolock: blocking, since the workers block in accept and O_NONBLOCK belongs to the one
-        // open file that the parent and every worker share. pass: only the parent's poll loop accepts.
+        // open file that the parent and every worker share. pass: only the parent's loop accepts.
         listener = Socket.listenTcp(address, 1024, pass);
         InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
 
@@ -163,8 +178,18 @@ final class PreforkEcho extends EchoServer {
             throw new IllegalStateException(shmName + " existed already");
         }
 
-        wakeup = EventFd.open(true);
-        poll = Poll.open(8 + workerCount);
+        stop = new StopSignal();
+        epoll = Epoll.open();
+        events = EpollEvents.allocate(64);
+        epoll.add(stop.fd, Epoll.IN, STOP);
+        epoll.add(controlListener, Epoll.IN, CONTROL);
+        if (pass) {
+            acceptor = new Acceptor(this, listener, false, on -> { // blocking connections, for the workers
+                acceptPaused = !on;
+                updateListening();
+            });
+            updateListening();
+        }
         slots = new Slot[workerCount];
         for (int i = 0; i < workerCount; i++) {
             slots[i] = new Slot(i);
@@ -182,21 +207,22 @@ final class PreforkEcho extends EchoServer {
 
     @Override
     void serve() throws Exception {
-        while (!stopping) {
+        while (!stop.stopped()) {
             step(-1);
         }
     }
 
     @Override
     void stop() {
-        stopping = true;
-        wake();
+        stop.stop();
     }
 
     /** Stops accepting, stops the workers and waits for them, then frees everything. */
     @Override
     void close() {
-        stopping = true;
+        if (stop != null) {
+            stop.stop();
+        }
         if (listener != null) {
             if (!pass) {
                 // Every worker accepts on the one listening socket: shutdown (not close, which only
@@ -215,7 +241,7 @@ final class PreforkEcho extends EchoServer {
         if (slots != null) {
             stopWorkers();
         }
-        greeting.forEach(Socket::close);
+        greeting.values().forEach(Socket::close);
         if (controlListener != null) {
             controlListener.close();
         }
@@ -236,11 +262,14 @@ final class PreforkEcho extends EchoServer {
                 System.err.println(name() + ": " + e);
             }
         }
-        if (poll != null) {
-            poll.close();
+        if (events != null) {
+            events.close();
         }
-        if (wakeup != null) {
-            wakeup.close();
+        if (epoll != null) {
+            epoll.close();
+        }
+        if (stop != null) {
+            stop.close();
         }
     }
 
@@ -286,10 +315,21 @@ final class PreforkEcho extends EchoServer {
                 "--backend", Backends.defaultBackend().name()));
         s.startedAt = System.nanoTime();
         try {
-            // No pipes: stdin from /dev/null, output to ours (workers write to stderr only).
+            // stdin from /dev/null; stdout into a pipe that we copy to our stderr, so that our stdout
+            // has only "listening on" and the summary, whatever a worker (or its JVM) prints
             s.process = new ProcessBuilder(command).redirectInput(Redirect.from(new File("/dev/null")))
-                    .redirectOutput(Redirect.INHERIT).redirectError(Redirect.INHERIT).start();
-            s.process.onExit().thenRun(this::wake); // the poll loop notices the exit and replaces it
+                    .redirectOutput(Redirect.PIPE).redirectError(Redirect.INHERIT).start();
+            InputStream out = s.process.getInputStream();
+            Thread copier = new Thread(() -> {
+                try (out) {
+                    out.transferTo(System.err);
+                } catch (IOException e) {
+                    // the worker is gone
+                }
+            }, "worker-" + s.index + "-stdout");
+            copier.setDaemon(true);
+            copier.start();
+            s.process.onExit().thenRun(stop::wake); // the loop notices the exit and replaces it
         } catch (IOException e) {
             System.err.println(name() + ": cannot start worker " + s.index + ": " + e);
             s.process = null;
@@ -318,51 +358,31 @@ final class PreforkEcho extends EchoServer {
         }
     }
 
-    /** One round of the parent's loop: replace dead workers, poll, handle what is ready. */
+    /** One round of the parent's loop: replace dead workers, wait, handle what is ready. */
     private void step(int timeoutMillis) throws ErrnoException {
         int timeout = replaceDead(timeoutMillis);
-        poll.clear();
-        List<Object> owners = new ArrayList<>();
-        poll.add(wakeup, Poll.IN);
-        owners.add(wakeup);
-        poll.add(controlListener, Poll.IN);
-        owners.add(controlListener);
-        if (pass && queue.size() < queueLimit) {
-            poll.add(listener, Poll.IN); // a full queue leaves connections in the kernel's backlog
-            owners.add(listener);
+        if (pass && acceptor.timeoutMillis() >= 0) {
+            timeout = timeout < 0 ? acceptor.timeoutMillis() : Math.min(timeout, acceptor.timeoutMillis());
         }
-        for (Socket g : greeting) {
-            poll.add(g, Poll.IN);
-            owners.add(g);
+        int n = epoll.wait(events, timeout);
+        if (pass) {
+            acceptor.resumeIfDue();
         }
-        for (Slot s : slots) {
-            if (s.control != null) {
-                poll.add(s.control, Poll.IN);
-                owners.add(s);
-            }
-        }
-        if (poll.poll(timeout) == 0) {
-            return;
-        }
-        for (int i = 0; i < owners.size(); i++) {
-            if (poll.revents(i) == 0) {
-                continue;
-            }
-            Object o = owners.get(i);
-            if (o == wakeup) {
-                wakeup.drain();
-            } else if (o == controlListener) {
-                for (Socket g; (g = controlListener.accept(false)) != null; ) {
-                    greeting.add(g);
+        for (int i = 0; i < n; i++) {
+            long data = events.data(i);
+            if (data == STOP) {
+                stop.fd.drain(); // a worker exited (or we are stopping: then the loop sees the flag)
+            } else if (data == CONTROL) {
+                for (Socket g; (g = controlListener.accept(false)) != null; ) { // blocking connections
+                    greeting.put(g.fd(), g);
+                    epoll.add(g, Epoll.IN, GREETING | g.fd());
                 }
-            } else if (o == listener) {
+            } else if (data == LISTENER) {
                 acceptAll();
-            } else if (o instanceof Slot) {
-                if (((Slot) o).control != null) { // not closed earlier in this round
-                    readControl((Slot) o);
-                }
-            } else {
-                greet((Socket) o);
+            } else if (data >= GREETING) {
+                greet(greeting.remove((int) (data - GREETING)));
+            } else if (slots[(int) data].control != null) { // not closed earlier in this round
+                readControl(slots[(int) data]);
             }
         }
     }
@@ -378,17 +398,17 @@ final class PreforkEcho extends EchoServer {
         for (Slot s : slots) {
             if (s.process != null && !s.process.isAlive()) {
                 System.err.println(name() + ": worker " + s.index + " (pid " + s.process.pid() + ") exited with status "
-                        + s.process.exitValue() + (stopping ? "" : "; starting a replacement"));
+                        + s.process.exitValue() + (stop.stopped() ? "" : "; starting a replacement"));
                 closeControl(s);
                 region.memory().putLongRelease(PreforkWorker.slotOffset(layout, s.index) + PreforkWorker.OPEN, 0);
                 boolean early = now - s.startedAt < TimeUnit.SECONDS.toNanos(1);
                 s.process = null;
                 s.restartAt = early ? now + TimeUnit.SECONDS.toNanos(1) : now; // no tight loop of failing starts
-                if (!stopping) {
+                if (!stop.stopped()) {
                     replaced++;
                 }
             }
-            if (s.process == null && !stopping) {
+            if (s.process == null && !stop.stopped()) {
                 if (now >= s.restartAt) {
                     launch(s);
                     if (s.process != null) {
@@ -403,8 +423,7 @@ final class PreforkEcho extends EchoServer {
     }
 
     /** A new control connection's first message: which worker it is. */
-    private void greet(Socket g) {
-        greeting.remove(g);
+    private void greet(Socket g) throws ErrnoException {
         byte[] hello = new byte[9];
         long pid;
         try {
@@ -422,6 +441,7 @@ final class PreforkEcho extends EchoServer {
             if (s.process != null && s.process.pid() == pid && s.control == null) {
                 s.control = g;
                 s.busy = 0;
+                epoll.modify(g, Epoll.IN, s.index);
                 if (!pass) {
                     try {
                         s.control.sendDescriptors(new byte[] {PreforkWorker.LISTENER}, listener);
@@ -438,7 +458,7 @@ final class PreforkEcho extends EchoServer {
     }
 
     /** pass: "done" bytes from a worker; end of stream when it exits. */
-    private void readControl(Slot s) {
+    private void readControl(Slot s) throws ErrnoException {
         byte[] bytes = new byte[256];
         int n;
         try {
@@ -466,35 +486,45 @@ final class PreforkEcho extends EchoServer {
         s.busy = 0; // pass: what it held died with it
     }
 
-    /** pass: accept what is pending; refuse beyond --max-connections, queue the rest, hand out. */
-    private void acceptAll() {
-        while (queue.size() < queueLimit) {
-            Socket c;
-            try {
-                c = listener.accept(false); // a blocking connection from the non-blocking listener
-            } catch (ErrnoException e) {
-                parentErrors++;
-                continue;
-            }
-            if (c == null) {
-                return;
-            }
-            int open = queue.size();
-            for (Slot s : slots) {
-                open += s.busy;
-            }
-            if (open >= maxConnections) {
-                parentRefused++;
-                c.close(); // a clean refusal: the client reads end of stream
-                continue;
-            }
+    /** pass: the connections open, queued or handed over, are what --max-connections bounds. */
+    @Override
+    boolean admit(Socket c) {
+        int open = queue.size();
+        for (Slot s : slots) {
+            open += s.busy;
+        }
+        if (open < maxConnections) {
+            return true;
+        }
+        refused.incrementAndGet();
+        c.close(); // a clean refusal: the client reads end of stream
+        return false;
+    }
+
+    /** pass: accept what is pending while the queue has room, hand out. */
+    private void acceptAll() throws ErrnoException {
+        for (Socket c; queue.size() < queueLimit && (c = acceptor.next()) != null; ) {
             queue.add(c);
             dispatch();
+        }
+        updateListening();
+    }
+
+    /** pass: the listener is watched while the queue has room (else the backlog holds them) and not paused. */
+    private void updateListening() throws ErrnoException {
+        boolean wanted = !acceptPaused && queue.size() < queueLimit;
+        if (wanted != listening) {
+            if (wanted) {
+                epoll.add(listener, Epoll.IN, LISTENER);
+            } else {
+                epoll.delete(listener);
+            }
+            listening = wanted;
         }
     }
 
     /** pass: queued connections to idle workers, round-robin from the one after the last chosen. */
-    private void dispatch() {
+    private void dispatch() throws ErrnoException {
         while (!queue.isEmpty()) {
             Slot s = nextIdle();
             if (s == null) {
@@ -511,6 +541,7 @@ final class PreforkEcho extends EchoServer {
             queue.poll();
             c.close(); // the worker has its own copy now
         }
+        updateListening();
     }
 
     private Slot nextIdle() {
@@ -558,30 +589,19 @@ final class PreforkEcho extends EchoServer {
         }
     }
 
-    /** The totals from the shared region (the workers' counts) plus the parent's own. */
+    /** Adds the workers' counts, from the shared region, to the parent's own (pass: refusals, accept errors). */
     private void collectCounts() {
         NativeBuffer m = region.memory();
         perWorker = new long[workerCount];
-        long refusedTotal = parentRefused;
-        long errorsTotal = parentErrors;
         for (int i = 0; i < workerCount; i++) {
             int at = PreforkWorker.slotOffset(layout, i);
             perWorker[i] = m.getLongAcquire(at + PreforkWorker.CONNECTIONS);
             connections.addAndGet(perWorker[i]);
             bytes.addAndGet(m.getLongAcquire(at + PreforkWorker.BYTES));
-            refusedTotal += m.getLongAcquire(at + PreforkWorker.REFUSED);
-            errorsTotal += m.getLongAcquire(at + PreforkWorker.ERRORS);
+            refused.addAndGet(m.getLongAcquire(at + PreforkWorker.REFUSED));
+            errors.addAndGet(m.getLongAcquire(at + PreforkWorker.ERRORS));
+            acceptPauses.addAndGet(m.getLongAcquire(at + PreforkWorker.PAUSES));
         }
-        refused.addAndGet(refusedTotal);
-        errors.addAndGet(errorsTotal);
         recovered = m.getLongAcquire(layout.offset("recovered"));
-    }
-
-    private void wake() {
-        try {
-            wakeup.signal();
-        } catch (ErrnoException | RuntimeException e) {
-            // closed: nobody is waiting any more
-        }
     }
 }

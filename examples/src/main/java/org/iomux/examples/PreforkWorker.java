@@ -34,7 +34,7 @@ import org.iomux.Socket;
  * Its counters live in its slot of the shared region, so they survive a {@code kill -9}. It stops
  * when the parent says so, or when the control socket reaches end of stream (the parent died).
  */
-final class PreforkWorker {
+final class PreforkWorker implements Acceptor.Counts {
     // The control protocol: one byte per message; a descriptor travels with its byte (SCM_RIGHTS).
     /** worker to parent, first, followed by the worker's pid (8 bytes, big-endian): this is me. */
     static final byte HELLO = 'H';
@@ -48,7 +48,7 @@ final class PreforkWorker {
     static final byte STOP = 'S';
 
     /** Per-slot counters, in this order, 8 bytes each, from {@link #slotOffset}. */
-    static final int OPEN = 0, CONNECTIONS = 8, BYTES = 16, REFUSED = 24, ERRORS = 32;
+    static final int OPEN = 0, CONNECTIONS = 8, BYTES = 16, REFUSED = 24, ERRORS = 32, PAUSES = 40;
 
     /**
      * The shared region: the accept lock, the pid of its last holder, how often a dead holder's
@@ -59,7 +59,7 @@ final class PreforkWorker {
         SharedLayout.Builder b = SharedLayout.builder().mutex("accept").int64("holder").int64("recovered");
         for (int i = 0; i < workers; i++) {
             b.int64(i + ".open").int64(i + ".connections").int64(i + ".bytes").int64(i + ".refused")
-                    .int64(i + ".errors");
+                    .int64(i + ".errors").int64(i + ".pauses");
         }
         return b.build();
     }
@@ -114,7 +114,7 @@ final class PreforkWorker {
         // A terminal's ^C goes to the whole process group, workers included; the parent gets it too
         // and stops the workers in order, so a worker must not die of it first (and be "replaced").
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
-        ServerOptions o = ServerOptions.parse(args, OPTIONS);
+        ServerOptions o = ServerOptions.parse(args, ServerOptions.COMMON, OPTIONS);
         if (!o.get("backend").isEmpty()) {
             Backends.setDefault(o.get("backend"));
         }
@@ -198,16 +198,9 @@ final class PreforkWorker {
         for (Socket s; (s = handoff.poll()) != null; ) {
             s.close();
         }
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        for (Thread t : threads) {
-            try {
-                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        boolean ended = BlockingEcho.join(threads, 5);
         control.close();
-        if (threads.stream().noneMatch(Thread::isAlive)) {
+        if (ended) {
             region.close(); // else a stuck thread may still count: exit unmaps it
         }
     }
@@ -218,18 +211,14 @@ final class PreforkWorker {
         while (!stopping) {
             Socket c;
             try {
-                c = acceptLock != null ? acceptLocked() : listener.accept(false);
-            } catch (ErrnoException e) {
-                if ("EINVAL".equals(e.errnoName())) {
-                    return; // not listening any more: the parent shut the listener down to stop us
-                }
-                shm.getAndAddLong(mine + ERRORS, 1); // ECONNABORTED and kin: that connection only
-                continue;
+                c = Acceptor.acceptBlocking(listener, acceptLock != null ? this::acceptLocked
+                        : () -> listener.accept(false), this);
             } catch (IOException e) {
-                fail(e); // the lock is unusable (ENOTRECOVERABLE): nothing this worker can do about it
+                fail(e); // the lock is unusable (ENOTRECOVERABLE), or the listener: nothing this worker can do
                 return;
-            } catch (IllegalStateException e) {
-                return; // we closed the listener (stop)
+            }
+            if (c == null) {
+                return; // not listening any more: the parent shut the listener down to stop us
             }
             if (!admit()) {
                 shm.getAndAddLong(mine + REFUSED, 1);
@@ -241,6 +230,19 @@ final class PreforkWorker {
             } finally {
                 shm.getAndAddLong(mine + OPEN, -1);
             }
+        }
+    }
+
+    @Override
+    public void connectionError() {
+        shm.getAndAddLong(mine + ERRORS, 1);
+    }
+
+    @Override
+    public void acceptPaused(ErrnoException why) {
+        if (shm.getAndAddLong(mine + PAUSES, 1) == 0) {
+            System.err.println("prefork-echo worker " + slot + " (pid " + pid + "): accept: " + Acceptor.describe(why)
+                    + "; accepting pauses for " + Acceptor.PAUSE_MILLIS + " ms at a time until it passes");
         }
     }
 
@@ -306,10 +308,7 @@ final class PreforkWorker {
         }
     }
 
-    /**
-     * Blocking echo with a bounded buffer: read at most {@code --buffer} bytes, write them all back,
-     * repeat. A client that sends but does not read blocks this thread in write, not our memory.
-     */
+    /** Serves one connection with the blocking echo, counting as it goes: a kill -9 loses nothing counted. */
     private void serve(Socket c, ByteBuffer buffer) {
         active.add(c);
         try {
@@ -317,18 +316,7 @@ final class PreforkWorker {
                 return; // accepted while stopping: stop() may have missed it
             }
             shm.getAndAddLong(mine + CONNECTIONS, 1);
-            for (;;) {
-                buffer.clear();
-                int n = c.read(buffer);
-                if (n < 0) {
-                    return;
-                }
-                buffer.flip();
-                while (buffer.hasRemaining()) {
-                    c.write(buffer);
-                }
-                shm.getAndAddLong(mine + BYTES, n); // counted as it goes: a kill -9 loses nothing counted
-            }
+            BlockingEcho.echo(c, buffer, n -> shm.getAndAddLong(mine + BYTES, n));
         } catch (ErrnoException e) {
             if (!stopping) {
                 shm.getAndAddLong(mine + ERRORS, 1); // reset by the peer, ...: this connection only

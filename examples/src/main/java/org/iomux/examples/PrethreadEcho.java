@@ -1,13 +1,12 @@
 package org.iomux.examples;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -36,9 +35,9 @@ final class PrethreadEcho extends EchoServer {
     private Socket listener;
     private final List<Thread> pool = new ArrayList<>();
     private AtomicLongArray perThread; // the seeds' tptr[i].thread_count
-    private final AtomicInteger open = new AtomicInteger();
     private final Set<Socket> serving = new HashSet<>(); // guarded by itself: stop() shuts them down
     private volatile boolean stopping;
+    private volatile Throwable failure;
 
     /** --accept each: the seeds' mlock around accept. */
     private final ReentrantLock acceptLock = new ReentrantLock();
@@ -80,6 +79,11 @@ final class PrethreadEcho extends EchoServer {
     }
 
     @Override
+    long buffersAtOnce() {
+        return threads;
+    }
+
+    @Override
     InetSocketAddress start(InetSocketAddress address) throws Exception {
         ResourceLimit.raiseSoft(ResourceLimit.NOFILE, 65536);
         listener = Socket.listenTcp(address, 1024, false);
@@ -88,7 +92,7 @@ final class PrethreadEcho extends EchoServer {
     }
 
     @Override
-    void serve() throws Exception {
+    void serve() throws Throwable {
         for (int i = 0; i < threads; i++) {
             int id = i;
             Thread t = new Thread(() -> work(id), name() + "-" + i);
@@ -99,17 +103,16 @@ final class PrethreadEcho extends EchoServer {
             for (Thread t : pool) {
                 t.join(); // everything is done by the pool; it ends when stop() closes the listener
             }
-            return;
-        }
-        for (Socket s; (s = IterativeEcho.accept(listener, this)) != null; ) {
-            if (open.incrementAndGet() > maxConnections) { // queued ones count: they hold a descriptor
-                open.decrementAndGet();
-                refused.incrementAndGet();
-                s.close();
-            } else if (!put(s)) {
-                open.decrementAndGet();
-                s.close(); // stopping
+        } else {
+            for (Socket s; (s = Acceptor.acceptBlocking(listener, this)) != null; ) {
+                if (admit(s) && !put(s)) { // queued ones count too: they hold a descriptor
+                    closed(0);
+                    s.close(); // stopping
+                }
             }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -153,49 +156,56 @@ final class PrethreadEcho extends EchoServer {
     }
 
     /** Pool thread, --accept each: one thread at a time in accept. Null once stopping. */
-    private Socket acceptLocked() {
+    private Socket acceptLocked() throws IOException {
         // Linux wakes only one of several threads blocked in accept on a blocking socket (no thundering
         // herd), so the mutex is the seeds' portability measure; here it serialises the callers in user space
         acceptLock.lock();
         try {
             for (;;) {
-                Socket s = IterativeEcho.accept(listener, this);
-                if (s == null || open.incrementAndGet() <= maxConnections) {
+                Socket s = Acceptor.acceptBlocking(listener, this);
+                if (s == null || admit(s)) {
                     return s;
                 }
-                open.decrementAndGet();
-                refused.incrementAndGet();
-                s.close();
             }
         } finally {
             acceptLock.unlock();
         }
     }
 
+    /** Pool thread: one client at a time, until stopping; a failure stops the server. */
     private void work(int id) {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(bufferSize); // one client at a time: one buffer
-        for (Socket s; (s = mainAccepts ? take() : acceptLocked()) != null; ) {
-            try {
-                synchronized (serving) {
-                    if (stopping) { // stop() ran already: it could not shut this one down
-                        return;
-                    }
-                    serving.add(s);
-                }
-                perThread.incrementAndGet(id);
-                connections.incrementAndGet();
-                IterativeEcho.echo(s, buffer, bytes);
-            } catch (ErrnoException e) {
-                if (!stopping) {
-                    errors.incrementAndGet(); // reset by the peer, ...: this client only
-                }
-            } finally {
-                synchronized (serving) {
-                    serving.remove(s);
-                }
-                open.decrementAndGet();
-                s.close();
+        try {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(bufferSize); // one client at a time: one buffer
+            for (Socket s; (s = mainAccepts ? take() : acceptLocked()) != null; ) {
+                serve(id, s, buffer);
             }
+        } catch (Throwable e) {
+            failure = e;
+            stop();
+        }
+    }
+
+    private void serve(int id, Socket s, ByteBuffer buffer) {
+        try {
+            synchronized (serving) {
+                if (stopping) { // stop() ran already: it could not shut this one down
+                    return;
+                }
+                serving.add(s);
+            }
+            perThread.incrementAndGet(id);
+            connections.incrementAndGet();
+            BlockingEcho.echo(s, buffer, bytes::addAndGet);
+        } catch (ErrnoException e) {
+            if (!stopping) {
+                errors.incrementAndGet(); // reset by the peer, ...: this client only
+            }
+        } finally {
+            synchronized (serving) {
+                serving.remove(s);
+            }
+            closed(0); // its bytes were counted as they went
+            s.close();
         }
     }
 
@@ -211,7 +221,7 @@ final class PrethreadEcho extends EchoServer {
             clifdLock.unlock();
         }
         synchronized (serving) {
-            serving.forEach(IterativeEcho::shutdown); // wakes each blocked read or write
+            serving.forEach(BlockingEcho::shutdown); // wakes each blocked read or write
         }
     }
 
@@ -221,15 +231,7 @@ final class PrethreadEcho extends EchoServer {
             return;
         }
         stop(); // again, if serve() failed on its own
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        for (Thread t : pool) {
-            try {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        BlockingEcho.join(pool, 10);
         clifdLock.lock();
         try {
             for (; iget != iput; iget = (iget + 1) % MAXNCLI) {

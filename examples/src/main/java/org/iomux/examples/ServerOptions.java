@@ -3,6 +3,7 @@ package org.iomux.examples;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.iomux.Backends;
 
 /**
  * Command-line options of the example servers: the common ones ({@code --host}, {@code --port},
@@ -27,11 +28,14 @@ final class ServerOptions {
         }
     }
 
+    static final Option MAX_CONNECTIONS = new Option("max-connections", "10000",
+            "connections served at once; more are accepted and closed");
+
     static final List<Option> COMMON = List.of(
             new Option("host", "127.0.0.1", "address to listen on"),
             new Option("port", "7007", "port to listen on (0: any free port)"),
             new Option("backend", "", "iomux backend: jni, jna or jnr (default: iomux's choice)"),
-            new Option("max-connections", "10000", "connections served at once; more are accepted and closed"),
+            MAX_CONNECTIONS,
             new Option("buffer", "65536", "bytes buffered per connection: a client that does not read is"
                     + " not read from once this much is unsent"));
 
@@ -47,8 +51,8 @@ final class ServerOptions {
     private final Map<String, String> values = new LinkedHashMap<>();
     private final Map<String, Option> known = new LinkedHashMap<>();
 
-    private ServerOptions(List<Option> own) {
-        for (Option o : COMMON) {
+    private ServerOptions(List<Option> common, List<Option> own) {
+        for (Option o : common) {
             known.put(o.name, o);
         }
         for (Option o : own) {
@@ -56,8 +60,8 @@ final class ServerOptions {
         }
     }
 
-    static ServerOptions parse(String[] args, List<Option> own) throws UsageException {
-        ServerOptions options = new ServerOptions(own);
+    static ServerOptions parse(String[] args, List<Option> common, List<Option> own) throws UsageException {
+        ServerOptions options = new ServerOptions(common, own);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--")) {
@@ -87,14 +91,18 @@ final class ServerOptions {
             }
             options.values.put(name, value);
         }
+        String backend = options.values.get("backend");
+        if (backend != null && !Backends.NAMES.contains(backend)) {
+            throw new UsageException("--backend must be one of " + String.join("|", Backends.NAMES) + ", not " + backend);
+        }
         return options;
     }
 
-    static String usage(String program, String summary, List<Option> own) {
+    static String usage(String program, String summary, List<Option> common, List<Option> own) {
         StringBuilder sb = new StringBuilder();
         sb.append("usage: java -jar iomux-examples.jar ").append(program).append(" [options]\n");
         sb.append(summary).append("\n\noptions:\n");
-        for (List<Option> group : List.of(COMMON, own)) {
+        for (List<Option> group : List.of(common, own)) {
             for (Option o : group) {
                 String left = "--" + o.name + (o.isFlag() ? "" : " <" + o.defaultValue + ">");
                 sb.append(String.format("  %-28s %s%n", left, o.help));

@@ -3,7 +3,9 @@ package org.iomux.examples;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.iomux.Backends;
 import org.iomux.Descriptor;
 import org.iomux.ErrnoException;
@@ -35,7 +37,7 @@ final class SigioEcho extends EchoServer {
     private SignalIo io;
     /** Indexed by descriptor number; touched by the dispatcher thread only (then by close(), after it ends). */
     private EchoConnection[] byFd = new EchoConnection[1024];
-    private int open;
+    private Acceptor acceptor;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable dispatcherFailure;
 
@@ -93,39 +95,53 @@ final class SigioEcho extends EchoServer {
         // refused here, with a clear message: a signal outside [SIGRTMIN, SIGRTMAX] or one with a handler
         io = SignalIo.builder().signals(listenSignal, connectionSignal).threadName(name() + "-dispatcher")
                 .onFailure(this::failed).start();
+        // paused (out of descriptors): unregistered; registering again polls it, and reports what waits
+        acceptor = new Acceptor(this, listener, on -> {
+            if (on) {
+                listen();
+            } else {
+                io.unregister(listener);
+                CompletableFuture.delayedExecutor(Acceptor.PAUSE_MILLIS, TimeUnit.MILLISECONDS).execute(this::resume);
+            }
+        });
+        listen();
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    private void listen() throws ErrnoException {
         // after the overflow fallback, poll the listener for IN only (OUT means nothing on it)
         io.register(listener, listenSignal, Poll.IN, (d, band, code) -> acceptAll());
-        return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** On a timer thread, once a pause is over. */
+    private void resume() {
+        try {
+            acceptor.resume();
+        } catch (ErrnoException | IllegalStateException e) {
+            // closed meanwhile: the server is stopping
+        }
     }
 
     /** Accepts until EAGAIN: one signal may stand for several pending connections (or none, if stale). */
     private void acceptAll() throws ErrnoException {
-        for (;;) {
-            Socket s;
-            try {
-                s = listener.accept(true);
-            } catch (ErrnoException e) {
-                errors.incrementAndGet(); // ECONNABORTED and kin: that connection only
-                continue;
+        for (Socket s; (s = acceptor.next()) != null; ) {
+            EchoConnection c = EchoConnection.open(this, s);
+            if (c == null) {
+                continue; // no memory for it: refused
             }
-            if (s == null) {
-                return;
-            }
-            if (open >= maxConnections) {
-                refused.incrementAndGet();
-                s.close();
-                continue;
-            }
-            open++;
-            connections.incrementAndGet();
-            EchoConnection c = new EchoConnection(s, bufferSize);
             if (c.fd >= byFd.length) {
                 byFd = Arrays.copyOf(byFd, Math.max(c.fd + 1, byFd.length * 2));
             }
             byFd[c.fd] = c;
             // bytes that arrived before O_ASYNC raised no signal: the dispatcher polls the newcomer
             // once after this handler returns and calls us with POLLED if it is readable
-            io.register(s, connectionSignal, (d, band, code) -> service(byFd[d.fd()]));
+            try {
+                io.register(s, connectionSignal, (d, band, code) -> service(byFd[d.fd()]));
+            } catch (ErrnoException e) {
+                connectionError();
+                byFd[c.fd] = null;
+                c.close();
+            }
         }
     }
 
@@ -134,33 +150,15 @@ final class SigioEcho extends EchoServer {
      * reads until EAGAIN, so a full socket arms POLL_OUT (the kernel signals OUT only after a write
      * failed with EAGAIN), and a connection that stopped reading with its buffer full resumes on that
      * OUT, when writing makes room: the data left in its receive queue raises no new IN by itself.
+     *
+     * <p>A closed connection is not unregistered: closing the descriptor takes it off the kernel's
+     * async list, and the dispatcher drops signals still queued for a closed registration
+     * (unregister would restore the flags of a socket about to be closed).
      */
     private void service(EchoConnection c) {
-        if (c == null) {
-            return;
+        if (c != null && c.service(true) == EchoConnection.CLOSED) {
+            byFd[c.fd] = null;
         }
-        int wants;
-        try {
-            wants = c.service();
-        } catch (ErrnoException e) {
-            errors.incrementAndGet(); // reset by the peer, ...: this connection only
-            wants = EchoConnection.CLOSED;
-        }
-        if (wants == EchoConnection.CLOSED) {
-            finish(c);
-        }
-    }
-
-    /**
-     * Closes without unregistering: closing the descriptor takes it off the kernel's async list, and the
-     * dispatcher drops signals still queued for a closed registration (unregister would restore the flags
-     * of a socket about to be closed).
-     */
-    private void finish(EchoConnection c) {
-        byFd[c.fd] = null;
-        open--;
-        bytes.addAndGet(c.echoed);
-        c.socket.close();
     }
 
     /** A handler threw something unexpected (counted), or the dispatcher itself failed (then stop). */
@@ -194,7 +192,7 @@ final class SigioEcho extends EchoServer {
         }
         for (EchoConnection c : byFd) {
             if (c != null) {
-                finish(c);
+                c.close();
             }
         }
         if (listener != null) {

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.iomux.ErrnoException;
 import org.iomux.ResourceLimit;
 import org.iomux.Socket;
@@ -47,17 +46,16 @@ final class ThreadPerConnectionEcho extends EchoServer {
     }
 
     @Override
-    void serve() {
-        for (Socket s; (s = IterativeEcho.accept(listener, this)) != null; ) {
+    void serve() throws Exception {
+        for (Socket s; (s = Acceptor.acceptBlocking(listener, this)) != null; ) {
+            if (!admit(s)) {
+                continue; // beyond --max-connections: closed, the client reads end of stream
+            }
             synchronized (live) {
                 if (stopping) { // accepted as stop() ran: it could not shut this one down
+                    closed(0);
                     s.close();
                     return;
-                }
-                if (live.size() >= maxConnections) {
-                    refused.incrementAndGet();
-                    s.close(); // a clean refusal: the client reads end of stream
-                    continue;
                 }
                 Socket c = s;
                 Thread t = new Thread(() -> run(c), name() + "-" + (connections.get() + 1));
@@ -66,8 +64,7 @@ final class ThreadPerConnectionEcho extends EchoServer {
                     t.start();
                 } catch (OutOfMemoryError e) { // "unable to create native thread": the model's limit
                     live.remove(c);
-                    c.close();
-                    errors.incrementAndGet();
+                    refuseAdmitted(c, e);
                     continue;
                 }
                 connections.incrementAndGet();
@@ -79,16 +76,20 @@ final class ThreadPerConnectionEcho extends EchoServer {
     /** One connection's thread: its own buffer, blocking echo, then it removes and closes its socket. */
     private void run(Socket s) {
         try {
-            IterativeEcho.echo(s, ByteBuffer.allocateDirect(bufferSize), bytes);
+            BlockingEcho.echo(s, ByteBuffer.allocateDirect(bufferSize), bytes::addAndGet);
         } catch (ErrnoException e) {
             if (!stopping) {
                 errors.incrementAndGet(); // reset by the peer, ...: this connection only
             }
+        } catch (OutOfMemoryError e) { // no memory for its buffer: this connection only
+            errors.incrementAndGet();
+            System.err.println(name() + ": " + e);
         } finally {
             synchronized (live) {
                 live.remove(s); // before close: stop() never shuts down a closed (maybe reused) socket
             }
             s.close();
+            closed(0); // its bytes were counted as they went
         }
     }
 
@@ -97,7 +98,7 @@ final class ThreadPerConnectionEcho extends EchoServer {
         stopping = true;
         listener.close(); // wakes the blocked accept
         synchronized (live) {
-            live.keySet().forEach(IterativeEcho::shutdown); // wakes each blocked read or write
+            live.keySet().forEach(BlockingEcho::shutdown); // wakes each blocked read or write
         }
     }
 
@@ -111,15 +112,7 @@ final class ThreadPerConnectionEcho extends EchoServer {
         synchronized (live) {
             threads = new ArrayList<>(live.values());
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        for (Thread t : threads) {
-            try {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        BlockingEcho.join(threads, 10);
         synchronized (live) { // only if a thread did not end in time
             live.keySet().forEach(Socket::close);
         }

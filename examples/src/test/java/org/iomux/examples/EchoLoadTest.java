@@ -305,7 +305,7 @@ class EchoLoadTest {
         String[][] bad = {
             {"--connections", "0"}, {"--size", "x"}, {"--size", "0"}, {"--bogus", "1"}, {"--duration", "-1"},
             {"--duration", "NaN"}, {"--sizes", "medium"}, {"--backend", "ffm"}, {"--port"}, {"--port", "70000"},
-            {"--depth", "0"}, {"stray"}, {"--connect-timeout", "0"}, {"--messages", "-1"},
+            {"--depth", "0"}, {"stray"}, {"--connect-timeout", "0"}, {"--messages", "-1"}, {"--duration", "0"},
         };
         for (String[] args : bad) {
             Output o = execute(args);
