@@ -76,8 +76,14 @@ import org.iomux.spi.Backend;
  * <h2>Threads</h2>
  * {@link #register} and {@link #unregister} may be called from any thread, including from a
  * handler. After {@code unregister} returns no new handler call for that descriptor starts; one
- * already running on the dispatcher thread finishes. A handler that throws is reported to the
- * {@link FailureListener} and counted ({@link #handlerFailures()}); the dispatcher goes on.
+ * already running on the dispatcher thread finishes. A handler that throws (an exception, or an
+ * error such as {@link StackOverflowError}) is reported to the {@link FailureListener} and counted
+ * ({@link #handlerFailures()}); the dispatcher goes on, and so it does if the listener throws. Only
+ * an error no thread can be trusted after ({@link OutOfMemoryError}, {@link InternalError}), or a
+ * failing {@code poll}/{@code read} of the dispatcher itself, ends the dispatcher: its thread
+ * restores everything as {@link #close()} does, reports the failure (descriptor {@code null}) and
+ * ends, rethrowing such an error; the dispatcher is then closed ({@link #isOpen()} is false and
+ * {@link #register} throws {@link IllegalStateException}).
  * {@link #close()} stops the thread, restores every registered descriptor's flags, owner and
  * signal, drains what is still queued, restores the thread's mask and the signal dispositions, and
  * waits for the thread to end (unless called from a handler, in which case the dispatcher ends
@@ -129,7 +135,10 @@ public final class SignalIo implements AutoCloseable {
         void ready(Descriptor descriptor, int band, Code code) throws Exception;
     }
 
-    /** Told when a handler throws. Runs on the dispatcher thread. */
+    /**
+     * Told when a handler throws, or (with a {@code null} descriptor) when the dispatcher itself
+     * fails and ends. Runs on the dispatcher thread; what it throws is ignored.
+     */
     @FunctionalInterface
     public interface FailureListener {
         void failed(Descriptor descriptor, Throwable failure);
@@ -508,6 +517,7 @@ public final class SignalIo implements AutoCloseable {
         for (int i = 0; i < infos.length; i++) {
             infos[i] = new SigInfo();
         }
+        Error fatal = null;
         try {
             while (!closing.get()) {
                 waitSet.poll(-1);
@@ -535,9 +545,41 @@ public final class SignalIo implements AutoCloseable {
                 }
             }
         } catch (Throwable t) {
-            failureListener.failed(null, t);
+            // ErrnoException from poll or read, or an Error that no thread survives: the dispatcher ends
+            if (isFatal(t)) {
+                fatal = (Error) t;
+            }
+            report(null, t);
         } finally {
+            // however the loop ended, this dispatcher is closed from now on: isOpen() says so and
+            // register refuses (it would name a thread that is about to exit, whose tid the kernel may
+            // give to another thread)
+            closing.set(true);
             shutdown(mask, oldMask, signalFd, waitSet, sweep);
+        }
+        if (fatal != null) {
+            throw fatal; // after the cleanup: to the thread's uncaught exception handler
+        }
+    }
+
+    /**
+     * Errors after which the thread cannot be trusted to go on (OutOfMemoryError, InternalError,
+     * UnknownError). A StackOverflowError is a VirtualMachineError too, but once thrown the stack is
+     * unwound to the frame that catches it: a handler's is that handler's failure.
+     */
+    private static boolean isFatal(Throwable t) {
+        return t instanceof VirtualMachineError && !(t instanceof StackOverflowError);
+    }
+
+    /** Tells the failure listener; if the listener itself throws, that is ignored, unless fatal. */
+    private void report(Descriptor descriptor, Throwable failure) {
+        try {
+            failureListener.failed(descriptor, failure);
+        } catch (Throwable t) {
+            if (isFatal(t)) {
+                throw (Error) t;
+            }
+            // a failing failure listener must not stop the dispatcher either
         }
     }
 
@@ -556,15 +598,12 @@ public final class SignalIo implements AutoCloseable {
         events.incrementAndGet();
         try {
             r.handler.ready(r.descriptor, band, code);
-        } catch (VirtualMachineError e) {
-            throw e;
         } catch (Throwable e) {
-            failures.incrementAndGet();
-            try {
-                failureListener.failed(r.descriptor, e);
-            } catch (RuntimeException ignored) {
-                // a failing failure listener must not stop the dispatcher either
+            if (isFatal(e)) {
+                throw (Error) e;
             }
+            failures.incrementAndGet();
+            report(r.descriptor, e);
         }
     }
 
@@ -632,7 +671,7 @@ public final class SignalIo implements AutoCloseable {
             try {
                 restore(r);
             } catch (ErrnoException | RuntimeException e) {
-                failureListener.failed(r.descriptor, e);
+                report(r.descriptor, e);
             }
         }
         // with O_ASYNC off everywhere nothing new is queued; take what is, so that no signal is left
@@ -643,7 +682,7 @@ public final class SignalIo implements AutoCloseable {
                 dropped.incrementAndGet();
             }
         } catch (ErrnoException | RuntimeException e) {
-            failureListener.failed(null, e);
+            report(null, e);
         }
         closeQuietly(sweep, waitSet, signalFd);
         unmask(oldMask);
@@ -661,7 +700,7 @@ public final class SignalIo implements AutoCloseable {
             // releaseDispositions runs, after this
             Signals.mask(Abi.SIG_SETMASK, oldMask, null);
         } catch (ErrnoException | RuntimeException e) {
-            failureListener.failed(null, e);
+            report(null, e);
         }
     }
 
@@ -791,7 +830,7 @@ public final class SignalIo implements AutoCloseable {
 
     private void ensureOpen() {
         if (closing.get()) {
-            throw new IllegalStateException("signal dispatcher is closed");
+            throw new IllegalStateException("signal dispatcher is closed" + (thread.isAlive() ? "" : " (its thread has ended)"));
         }
     }
 
@@ -811,14 +850,14 @@ public final class SignalIo implements AutoCloseable {
     /** Stops the dispatcher; see the class documentation. Idempotent. */
     @Override
     public void close() {
-        if (!closing.compareAndSet(false, true)) {
-            return;
+        if (closing.compareAndSet(false, true)) {
+            try {
+                wakeup.signal();
+            } catch (ErrnoException | IllegalStateException e) {
+                // the thread is ending already
+            }
         }
-        try {
-            wakeup.signal();
-        } catch (ErrnoException | IllegalStateException e) {
-            // the thread is ending already
-        }
+        // also when the thread set closing itself on its way out: return once it has restored everything
         if (Thread.currentThread() != thread) {
             uninterruptibly(thread::join);
         }

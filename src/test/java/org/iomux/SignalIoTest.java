@@ -60,8 +60,13 @@ class SignalIoTest {
         return e;
     }
 
-    private static SignalIo dispatcher() throws ErrnoException {
-        return SignalIo.builder().backend(backend()).start();
+    /** A builder for the dispatcher under test (the backend under test). */
+    SignalIo.Builder builder() {
+        return SignalIo.builder().backend(backend());
+    }
+
+    private SignalIo dispatcher() throws ErrnoException {
+        return builder().start();
     }
 
     @Test
@@ -328,7 +333,7 @@ class SignalIoTest {
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         Socket[] p1 = Socket.pair(backend(), false);
         Socket[] p2 = Socket.pair(backend(), false);
-        try (SignalIo io = SignalIo.builder().backend(backend()).onFailure((d, t) -> failures.add(t)).start();
+        try (SignalIo io = builder().onFailure((d, t) -> failures.add(t)).start();
              Socket a = p1[0]; Socket a2 = p1[1]; Socket c = p2[0]; Socket c2 = p2[1]) {
             io.register(a, (d, band, code) -> {
                 throw new IllegalStateException("handler bug");
@@ -342,13 +347,94 @@ class SignalIoTest {
         }
     }
 
+    private static int recurse(int depth) {
+        return recurse(depth + 1) + 1;
+    }
+
+    /** A StackOverflowError is a VirtualMachineError, but one the thread survives: a handler failure like any other. */
+    @Test
+    void aHandlerThatOverflowsItsStackIsReportedAndDispatchingGoesOn() throws Exception {
+        BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Socket[] p1 = Socket.pair(backend(), false);
+        Socket[] p2 = Socket.pair(backend(), false);
+        try (SignalIo io = builder().onFailure((d, t) -> failures.add(t)).start();
+             Socket a = p1[0]; Socket a2 = p1[1]; Socket c = p2[0]; Socket c2 = p2[1]) {
+            io.register(a, (d, band, code) -> recurse(0));
+            io.register(c, (d, band, code) -> events.add(new Event(d, band, code)));
+            writeFully(a2, bytes("deep"));
+            Throwable t = failures.poll(10, TimeUnit.SECONDS);
+            assertTrue(t instanceof StackOverflowError, String.valueOf(t));
+            writeFully(c2, bytes("fine"));
+            assertTrue(next(events).descriptor == c, "still dispatching");
+            assertEquals(1, io.handlerFailures());
+            assertTrue(io.isOpen());
+        }
+    }
+
+    /** A failure listener that throws, even an Error, is ignored: the dispatcher goes on. */
+    @Test
+    void aThrowingFailureListenerDoesNotStopTheDispatcher() throws Exception {
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Socket[] p1 = Socket.pair(backend(), false);
+        Socket[] p2 = Socket.pair(backend(), false);
+        try (SignalIo io = builder().onFailure((d, t) -> {
+                 throw new AssertionError("listener bug");
+             }).start();
+             Socket a = p1[0]; Socket a2 = p1[1]; Socket c = p2[0]; Socket c2 = p2[1]) {
+            io.register(a, (d, band, code) -> {
+                throw new IllegalStateException("handler bug");
+            });
+            io.register(c, (d, band, code) -> events.add(new Event(d, band, code)));
+            writeFully(a2, bytes("boom"));
+            writeFully(c2, bytes("fine"));
+            assertTrue(next(events).descriptor == c, "still dispatching");
+            assertEquals(1, io.handlerFailures());
+            assertTrue(io.isOpen());
+        }
+    }
+
+    /**
+     * A fatal error (here InternalError) ends the dispatcher thread; it still restores what it set
+     * up, and the dispatcher then says it is closed and refuses registrations.
+     */
+    @Test
+    void aDispatcherWhoseThreadDiedIsClosedAndRefusesRegistrations() throws Exception {
+        BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
+        Socket[] p1 = Socket.pair(backend(), false);
+        Socket[] p2 = Socket.pair(backend(), false);
+        try (Socket a = p1[0]; Socket a2 = p1[1]; Socket c = p2[0]; Socket c2 = p2[1]) {
+            int flags = a.statusFlags();
+            Descriptor.Owner owner = a.ownerEx();
+            SignalIo io = builder().onFailure((d, t) -> failures.add(t)).start();
+            int sig = io.signal();
+            int tid = io.threadId();
+            io.register(a, (d, band, code) -> {
+                throw new InternalError("fatal, on purpose");
+            });
+            writeFully(a2, bytes("die"));
+            assertTrue(TestSupport.awaitTaskGone(tid), "the dispatcher thread ended");
+            assertFalse(io.isOpen(), "a dispatcher whose thread ended is closed");
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> io.register(c, (d, band, code) -> { }));
+            assertTrue(e.getMessage().contains("closed"), e.getMessage());
+            assertFalse(c.isAsync(), "nothing set up on the refused descriptor");
+            assertEquals(flags, a.statusFlags(), "restored on the way out");
+            assertEquals(owner, a.ownerEx());
+            assertEquals(0, a.ioSignal());
+            assertEquals(Signals.Disposition.DEFAULT, Signals.disposition(backend(), sig));
+            assertTrue(failures.stream().anyMatch(t -> t instanceof InternalError), "reported: " + failures);
+            io.close();
+            assertEquals(0L, Long.parseLong(procStatus("ShdPnd"), 16), "nothing left pending");
+        }
+    }
+
     @Test
     void twoSignalsOneDispatcherAsInTheSeedServer() throws Exception {
         int min = Signals.realtimeMin(backend());
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         Socket[] p1 = Socket.pair(backend(), false);
         Socket[] p2 = Socket.pair(backend(), false);
-        try (SignalIo io = SignalIo.builder().backend(backend()).signals(min + 1, min + 2).start();
+        try (SignalIo io = builder().signals(min + 1, min + 2).start();
              Socket a = p1[0]; Socket a2 = p1[1]; Socket c = p2[0]; Socket c2 = p2[1]) {
             io.register(a, min + 1, (d, band, code) -> events.add(new Event(d, band, code)));
             io.register(c, min + 2, (d, band, code) -> events.add(new Event(d, band, code)));
@@ -364,10 +450,10 @@ class SignalIoTest {
     @Test
     void badInput(@TempDir Path dir) throws Exception {
         int min = Signals.realtimeMin(backend());
-        assertThrows(IllegalArgumentException.class, () -> SignalIo.builder().backend(backend()).signals(Abi.SIGUSR1).start());
-        assertThrows(IllegalArgumentException.class, () -> SignalIo.builder().backend(backend()).signals(min - 1).start());
-        assertThrows(IllegalArgumentException.class, () -> SignalIo.builder().backend(backend()).signals(65).start());
-        assertThrows(IllegalArgumentException.class, () -> SignalIo.builder().backend(backend()).signals(min + 1, min + 1).start());
+        assertThrows(IllegalArgumentException.class, () -> builder().signals(Abi.SIGUSR1).start());
+        assertThrows(IllegalArgumentException.class, () -> builder().signals(min - 1).start());
+        assertThrows(IllegalArgumentException.class, () -> builder().signals(65).start());
+        assertThrows(IllegalArgumentException.class, () -> builder().signals(min + 1, min + 1).start());
         try (SignalIo io = dispatcher()) {
             SignalIo.Handler h = (d, band, code) -> { };
             Pipe closed = Pipe.open(backend(), true);
