@@ -84,10 +84,13 @@ import org.iomux.spi.Backend;
  * restores everything as {@link #close()} does, reports the failure (descriptor {@code null}) and
  * ends, rethrowing such an error; the dispatcher is then closed ({@link #isOpen()} is false and
  * {@link #register} throws {@link IllegalStateException}).
- * {@link #close()} stops the thread, restores every registered descriptor's flags, owner and
- * signal, drains what is still queued, restores the thread's mask and the signal dispositions, and
- * waits for the thread to end (unless called from a handler, in which case the dispatcher ends
- * when the handler returns). Closing does not close any registered descriptor.
+ *
+ * <p>{@link #close()} stops the thread, restores every registered descriptor's flags, owner and
+ * signal (a {@code register} racing it either finishes first and is restored, or is refused), drains
+ * what is still queued, restores the signal dispositions, and waits for the thread to end (unless
+ * called from a handler, in which case the dispatcher ends when the handler returns). The thread's
+ * mask is not restored but ends with the thread, along with anything still pending for it. Closing
+ * does not close any registered descriptor.
  */
 public final class SignalIo implements AutoCloseable {
 
@@ -160,7 +163,18 @@ public final class SignalIo implements AutoCloseable {
     private final CountDownLatch started = new CountDownLatch(1);
     private final AtomicBoolean closing = new AtomicBoolean();
     private final ConcurrentLinkedQueue<Registration> newcomers = new ConcurrentLinkedQueue<>();
+    /**
+     * Guards the table's writers, {@link #closed}, and every change of a registered descriptor's
+     * flags, owner and signal: register and unregister set up and restore descriptors while holding
+     * it, and the dispatcher's shutdown restores them all and sets {@code closed} while holding it. So
+     * once the shutdown has released it, no descriptor is set up for this dispatcher's thread and none
+     * will be: no fcntl in flight can leave {@code O_ASYNC} on, owned by a thread that is about to
+     * exit (the kernel keeps a reference to the owner's struct pid, so signals to a dead owner go
+     * nowhere, but a later F_SETOWN_EX naming the number would find whichever thread has it now).
+     */
     private final Object tableLock = new Object();
+    /** Set by the dispatcher thread's shutdown, under {@link #tableLock}: register refuses from then on. */
+    private boolean closed;
     private volatile AtomicReferenceArray<Registration> table = new AtomicReferenceArray<>(64);
     private volatile int tid;
     private volatile Throwable startFailure;
@@ -373,14 +387,17 @@ public final class SignalIo implements AutoCloseable {
             throw new IllegalArgumentException("signal " + signal + " is not one of this dispatcher's " + signalList());
         }
         Errors.checkFlags("sweep events", sweepEvents, Poll.ALL_FLAGS);
-        int flags = descriptor.statusFlags(); // EBADF for a number that is not open; ISE if closed
-        int fd = descriptor.fd();
+        int fd = descriptor.fd(); // IllegalStateException if closed
         checkSupportsAsync(fd);
         Registration r = new Registration(descriptor, fd, signal, sweepEvents, handler);
-        r.savedFlags = flags;
-        r.savedOwner = descriptor.ownerEx();
-        r.savedSignal = descriptor.ioSignal();
         synchronized (tableLock) {
+            if (closed) {
+                throw new IllegalStateException("signal dispatcher is closed");
+            }
+            int flags = descriptor.statusFlags(); // EBADF for a number that is not open
+            r.savedFlags = flags;
+            r.savedOwner = descriptor.ownerEx();
+            r.savedSignal = descriptor.ioSignal();
             AtomicReferenceArray<Registration> t = table;
             if (fd >= t.length()) {
                 AtomicReferenceArray<Registration> bigger = new AtomicReferenceArray<>(Math.max(fd + 1, t.length() * 2));
@@ -394,19 +411,23 @@ public final class SignalIo implements AutoCloseable {
                 throw new IllegalStateException("fd " + fd + " is already registered with this dispatcher");
             }
             t.set(fd, r);
+            try {
+                descriptor.setIoSignal(signal);
+                // the dispatcher thread is alive: it sets closed under this lock before it ends
+                descriptor.setOwner(Descriptor.OwnerType.THREAD, tid);
+                descriptor.setStatusFlags(flags | Abi.O_NONBLOCK | Abi.O_ASYNC);
+            } catch (ErrnoException | RuntimeException e) {
+                r.active = false;
+                t.set(fd, null);
+                restore(r);
+                throw e;
+            }
+            // input from before O_ASYNC made no signal: the dispatcher polls the newcomer once. Added
+            // under the lock, so that the shutdown, which sets closed under it, finds every newcomer
+            // whose register is waiting for that poll
+            newcomers.add(r);
+            wakeup.signal();
         }
-        try {
-            descriptor.setIoSignal(signal);
-            descriptor.setOwner(Descriptor.OwnerType.THREAD, tid);
-            descriptor.setStatusFlags(flags | Abi.O_NONBLOCK | Abi.O_ASYNC);
-        } catch (ErrnoException | RuntimeException e) {
-            remove(r);
-            restore(r);
-            throw e;
-        }
-        // input from before O_ASYNC made no signal: the dispatcher polls the newcomer once
-        newcomers.add(r);
-        wakeup.signal();
         if (Thread.currentThread() != thread) { // on the dispatcher thread: polled when the handler returns
             uninterruptibly(r.polled::await);
         }
@@ -419,6 +440,8 @@ public final class SignalIo implements AutoCloseable {
      */
     public boolean unregister(Descriptor descriptor) throws ErrnoException {
         Registration r = null;
+        // restored under the lock: the shutdown cannot restore the dispositions while this descriptor
+        // still signals the dispatcher thread
         synchronized (tableLock) {
             AtomicReferenceArray<Registration> t = table;
             if (descriptor.isOpen()) {
@@ -437,12 +460,12 @@ public final class SignalIo implements AutoCloseable {
                     }
                 }
             }
+            if (r == null) {
+                return false;
+            }
+            r.active = false;
+            restore(r);
         }
-        if (r == null) {
-            return false;
-        }
-        r.active = false;
-        restore(r);
         return true;
     }
 
@@ -488,16 +511,14 @@ public final class SignalIo implements AutoCloseable {
 
     private void run() {
         SignalSet mask = null;
-        SignalSet oldMask = null;
         SignalFd signalFd = null;
         Poll waitSet = null;
         Poll sweep = null;
-        boolean blocked = false;
         try {
             mask = SignalSet.of(backend, signals).add(Abi.SIGIO);
-            oldMask = SignalSet.of(backend);
-            Signals.mask(Abi.SIG_BLOCK, mask, oldMask);
-            blocked = true;
+            // never unblocked: this thread ends with the dispatcher, and what is still pending for it
+            // then goes with it (see shutdown)
+            Signals.mask(Abi.SIG_BLOCK, mask, null);
             tid = backend.gettid();
             signalFd = SignalFd.open(backend, mask, true, batch);
             waitSet = Poll.open(backend, 2);
@@ -506,9 +527,7 @@ public final class SignalIo implements AutoCloseable {
             sweep = Poll.open(backend, 64);
         } catch (Throwable t) {
             startFailure = t;
-            closeQuietly(sweep, waitSet, signalFd);
-            unmask(blocked ? oldMask : null);
-            closeQuietly(mask, oldMask);
+            closeQuietly(sweep, waitSet, signalFd, mask);
             started.countDown();
             return;
         }
@@ -555,7 +574,7 @@ public final class SignalIo implements AutoCloseable {
             // register refuses (it would name a thread that is about to exit, whose tid the kernel may
             // give to another thread)
             closing.set(true);
-            shutdown(mask, oldMask, signalFd, waitSet, sweep);
+            shutdown(mask, signalFd, waitSet, sweep);
         }
         if (fatal != null) {
             throw fatal; // after the cleanup: to the thread's uncaught exception handler
@@ -651,31 +670,39 @@ public final class SignalIo implements AutoCloseable {
         }
     }
 
-    private void shutdown(SignalSet mask, SignalSet oldMask, SignalFd signalFd, Poll waitSet, Poll sweep) {
-        for (Registration r; (r = newcomers.poll()) != null; ) {
-            r.polled.countDown();
-        }
+    /**
+     * Restores every registered descriptor, drains the queue and releases the dispositions. Runs on
+     * the dispatcher thread as it ends; the thread's mask is left as it is (see below).
+     */
+    private void shutdown(SignalSet mask, SignalFd signalFd, Poll waitSet, Poll sweep) {
         List<Registration> all = new ArrayList<>();
+        List<Throwable> failed = new ArrayList<>();
         synchronized (tableLock) {
+            // any register or unregister in flight has finished its fcntls; later ones see closed
+            closed = true;
             AtomicReferenceArray<Registration> t = table;
             for (int i = 0; i < t.length(); i++) {
                 Registration r = t.get(i);
                 if (r != null) {
-                    all.add(r);
                     t.set(i, null);
+                    r.active = false;
+                    try {
+                        restore(r);
+                    } catch (ErrnoException | RuntimeException e) {
+                        all.add(r);
+                        failed.add(e);
+                    }
                 }
             }
         }
-        for (Registration r : all) {
-            r.active = false;
-            try {
-                restore(r);
-            } catch (ErrnoException | RuntimeException e) {
-                report(r.descriptor, e);
-            }
+        // every newcomer was queued under the lock before closed was set: none is left waiting
+        for (Registration r; (r = newcomers.poll()) != null; ) {
+            r.polled.countDown();
         }
-        // with O_ASYNC off everywhere nothing new is queued; take what is, so that no signal is left
-        // pending for this thread when it unblocks them
+        for (int i = 0; i < failed.size(); i++) {
+            report(all.get(i).descriptor, failed.get(i));
+        }
+        // with O_ASYNC off everywhere the kernel queues nothing new for I/O; take what is queued
         try {
             SigInfo[] infos = {new SigInfo()};
             while (signalFd.read(infos) > 0) {
@@ -684,24 +711,13 @@ public final class SignalIo implements AutoCloseable {
         } catch (ErrnoException | RuntimeException e) {
             report(null, e);
         }
-        closeQuietly(sweep, waitSet, signalFd);
-        unmask(oldMask);
-        closeQuietly(mask, oldMask);
+        closeQuietly(sweep, waitSet, signalFd, mask);
+        // The mask is not restored: this thread is about to exit, and a signal sent to it from now on
+        // (a stray tgkill, say) stays pending, blocked, and is discarded when it exits (the kernel
+        // frees a thread's pending queue with the thread). Unblocking it instead would let such a
+        // signal be delivered, with SIG_DFL's "terminate the process" once the dispositions are back.
         releaseDispositions(backend, signals);
         wakeup.close();
-    }
-
-    private void unmask(SignalSet oldMask) {
-        if (oldMask == null) {
-            return;
-        }
-        try {
-            // anything that still arrived is discarded on unblocking: the disposition is SIG_IGN until
-            // releaseDispositions runs, after this
-            Signals.mask(Abi.SIG_SETMASK, oldMask, null);
-        } catch (ErrnoException | RuntimeException e) {
-            report(null, e);
-        }
     }
 
     private static void closeQuietly(AutoCloseable... resources) {

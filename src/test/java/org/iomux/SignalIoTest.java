@@ -318,6 +318,90 @@ class SignalIoTest {
         }
     }
 
+    /**
+     * register, unregister and close from several threads at once, many times: whoever wins, register
+     * either succeeds or says the dispatcher is closed (never ESRCH, never a hang), and once close()
+     * has returned every descriptor has its flags, owner and signal back, none left pointing at the
+     * dispatcher's thread, which is gone.
+     */
+    @Test
+    void registerUnregisterAndCloseRacingFromSeveralThreads() throws Exception {
+        int rounds = 150;
+        int workers = 6;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers + 1);
+        try {
+            for (int round = 0; round < rounds; round++) {
+                List<Socket> sockets = new ArrayList<>();
+                try {
+                    SignalIo io = dispatcher();
+                    int tid = io.threadId();
+                    Socket[] mine = new Socket[workers];
+                    int[] flags = new int[workers];
+                    Descriptor.Owner[] owners = new Descriptor.Owner[workers];
+                    for (int w = 0; w < workers; w++) {
+                        Socket[] pair = Socket.pair(backend(), w % 2 == 0);
+                        sockets.add(pair[0]);
+                        sockets.add(pair[1]);
+                        mine[w] = pair[0];
+                        flags[w] = pair[0].statusFlags();
+                        owners[w] = pair[0].ownerEx();
+                    }
+                    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                    List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+                    for (int w = 0; w < workers; w++) {
+                        Socket s = mine[w];
+                        futures.add(pool.submit(() -> {
+                            go.await();
+                            for (int i = 0; i < 50; i++) {
+                                try {
+                                    io.register(s, (d, band, code) -> { });
+                                } catch (IllegalStateException closed) {
+                                    assertFalse(io.isOpen(), "only a closed dispatcher refuses: " + closed);
+                                    return null;
+                                }
+                                io.unregister(s);
+                            }
+                            io.register(s, (d, band, code) -> { }); // and leave it registered, or be refused
+                            return null;
+                        }));
+                    }
+                    int delay = java.util.concurrent.ThreadLocalRandom.current().nextInt(200);
+                    futures.add(pool.submit(() -> {
+                        go.await();
+                        long until = System.nanoTime() + delay * 1000L;
+                        while (System.nanoTime() < until) {
+                            Thread.onSpinWait();
+                        }
+                        io.close();
+                        return null;
+                    }));
+                    go.countDown();
+                    for (java.util.concurrent.Future<?> f : futures) {
+                        try {
+                            f.get(30, TimeUnit.SECONDS);
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            if (!(e.getCause() instanceof IllegalStateException) || io.isOpen()) {
+                                throw new AssertionError("round " + round, e.getCause());
+                            }
+                        }
+                    }
+                    io.close();
+                    for (int w = 0; w < workers; w++) {
+                        assertEquals(flags[w], mine[w].statusFlags(), "round " + round + ": flags restored (no O_ASYNC)");
+                        assertEquals(owners[w], mine[w].ownerEx(), "round " + round + ": owner restored");
+                        assertEquals(0, mine[w].ioSignal(), "round " + round + ": signal restored");
+                    }
+                    assertTrue(TestSupport.awaitTaskGone(tid));
+                } finally {
+                    sockets.forEach(Socket::close);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(0L, Long.parseLong(procStatus("ShdPnd"), 16), "nothing left pending");
+    }
+
     private static String procStatus(String field) throws Exception {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith(field + ":")) {
