@@ -153,6 +153,11 @@ public final class SignalIo implements AutoCloseable {
     private static final AtomicInteger THREAD_NUMBER = new AtomicInteger();
     /** Real-time signal number to [number of dispatchers using it, saved struct sigaction]. */
     private static final Map<Integer, Object[]> DISPOSITIONS = new HashMap<>();
+    /**
+     * Held (inside a dispatcher's tableLock) from register's check that a descriptor is not set up for
+     * signals to its setting up, so that two dispatchers cannot both pass the check for one descriptor.
+     */
+    private static final Object SETUP = new Object();
 
     private final Backend backend;
     private final int[] signals;
@@ -372,7 +377,9 @@ public final class SignalIo implements AutoCloseable {
      * @param sweepEvents the {@code poll} events checked for it after an overflow (its input events also
      *                    at registration)
      * @throws IllegalStateException    if the dispatcher or the descriptor is closed, or the descriptor
-     *                                  is already registered
+     *                                  is already registered, here or with another dispatcher, or is
+     *                                  otherwise set up for signals already ({@code O_ASYNC} on,
+     *                                  {@code F_SETSIG} set, or a thread owner)
      * @throws IllegalArgumentException for a signal not this dispatcher's, or a descriptor that does
      *                                  not support {@code O_ASYNC} (regular file, directory, epoll,
      *                                  eventfd, signalfd, ...)
@@ -394,33 +401,47 @@ public final class SignalIo implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("signal dispatcher is closed");
             }
-            int flags = descriptor.statusFlags(); // EBADF for a number that is not open
-            r.savedFlags = flags;
-            r.savedOwner = descriptor.ownerEx();
-            r.savedSignal = descriptor.ioSignal();
-            AtomicReferenceArray<Registration> t = table;
-            if (fd >= t.length()) {
-                AtomicReferenceArray<Registration> bigger = new AtomicReferenceArray<>(Math.max(fd + 1, t.length() * 2));
-                for (int i = 0; i < t.length(); i++) {
-                    bigger.set(i, t.get(i));
+            synchronized (SETUP) {
+                int flags = descriptor.statusFlags(); // EBADF for a number that is not open
+                AtomicReferenceArray<Registration> t = table;
+                if (fd >= t.length()) {
+                    AtomicReferenceArray<Registration> bigger = new AtomicReferenceArray<>(Math.max(fd + 1, t.length() * 2));
+                    for (int i = 0; i < t.length(); i++) {
+                        bigger.set(i, t.get(i));
+                    }
+                    table = t = bigger;
                 }
-                table = t = bigger;
-            }
-            Registration existing = t.get(fd);
-            if (existing != null && existing.descriptor.isOpen()) {
-                throw new IllegalStateException("fd " + fd + " is already registered with this dispatcher");
-            }
-            t.set(fd, r);
-            try {
-                descriptor.setIoSignal(signal);
-                // the dispatcher thread is alive: it sets closed under this lock before it ends
-                descriptor.setOwner(Descriptor.OwnerType.THREAD, tid);
-                descriptor.setStatusFlags(flags | Abi.O_NONBLOCK | Abi.O_ASYNC);
-            } catch (ErrnoException | RuntimeException e) {
-                r.active = false;
-                t.set(fd, null);
-                restore(r);
-                throw e;
+                Registration existing = t.get(fd);
+                if (existing != null && existing.descriptor.isOpen()) {
+                    throw new IllegalStateException("fd " + fd + " is already registered with this dispatcher");
+                }
+                Descriptor.Owner owner = descriptor.ownerEx();
+                int ioSignal = descriptor.ioSignal();
+                // Registered with another dispatcher, or set up by other code: taking it over would
+                // leave the other party's bookkeeping wrong (its unregister or close would restore
+                // this descriptor under us). A process or process-group owner is fine: it only
+                // matters while O_ASYNC is on, and unregister puts it back.
+                if ((flags & Abi.O_ASYNC) != 0 || ioSignal != 0
+                        || (owner.type() == Descriptor.OwnerType.THREAD && owner.id() != 0)) {
+                    throw new IllegalStateException("fd " + fd + " is already set up for signal-driven I/O ("
+                            + ((flags & Abi.O_ASYNC) != 0 ? "O_ASYNC on, " : "") + "F_SETSIG " + ioSignal
+                            + ", owner " + owner + "): registered with another dispatcher, or in use by other code");
+                }
+                r.savedFlags = flags;
+                r.savedOwner = owner;
+                r.savedSignal = ioSignal;
+                t.set(fd, r);
+                try {
+                    descriptor.setIoSignal(signal);
+                    // the dispatcher thread is alive: it sets closed under tableLock before it ends
+                    descriptor.setOwner(Descriptor.OwnerType.THREAD, tid);
+                    descriptor.setStatusFlags(flags | Abi.O_NONBLOCK | Abi.O_ASYNC);
+                } catch (ErrnoException | RuntimeException e) {
+                    r.active = false;
+                    t.set(fd, null);
+                    restore(r);
+                    throw e;
+                }
             }
             // input from before O_ASYNC made no signal: the dispatcher polls the newcomer once. Added
             // under the lock, so that the shutdown, which sets closed under it, finds every newcomer

@@ -568,6 +568,48 @@ class SignalIoTest {
         }
     }
 
+    /**
+     * A descriptor already set up for signal-driven I/O (by another dispatcher, or by hand) is
+     * refused with a clear exception rather than silently taken over.
+     */
+    @Test
+    void aDescriptorAlreadySetUpForSignalsIsRefused() throws Exception {
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Socket[] p1 = Socket.pair(backend(), false);
+        Socket[] p2 = Socket.pair(backend(), false);
+        try (SignalIo one = dispatcher(); SignalIo two = dispatcher();
+             Socket a = p1[0]; Socket a2 = p1[1]; Socket c = p2[0]; Socket c2 = p2[1]) {
+            SignalIo.Handler h = (d, band, code) -> events.add(new Event(d, band, code));
+            one.register(a, h);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> two.register(a, h));
+            assertTrue(e.getMessage().contains("already set up for signal-driven I/O"), e.getMessage());
+            assertEquals(new Descriptor.Owner(Descriptor.OwnerType.THREAD, one.threadId()), a.ownerEx(),
+                    "still the first dispatcher's");
+            assertEquals(one.signal(), a.ioSignal());
+            writeFully(a2, bytes("x"));
+            Event ev = next(events);
+            assertTrue(ev.descriptor == a && one.isDispatcherThread(ev.thread), ev.toString());
+            assertTrue(one.unregister(a));
+            assertFalse(two.unregister(a), "never registered there");
+
+            c.setAsync(true);
+            assertThrows(IllegalStateException.class, () -> one.register(c, h), "O_ASYNC on");
+            c.setAsync(false);
+            c.setIoSignal(one.signal());
+            assertThrows(IllegalStateException.class, () -> one.register(c, h), "F_SETSIG set");
+            c.setIoSignal(0);
+            c.setOwner(Descriptor.OwnerType.THREAD, Signals.threadId(backend()));
+            assertThrows(IllegalStateException.class, () -> one.register(c, h), "a thread owner");
+            c.setOwner(Descriptor.OwnerType.THREAD, 0);
+            assertFalse(c.isAsync(), "a refusal changes nothing");
+            int pid = Signals.processId(backend());
+            c.setOwner(pid); // a process owner is only a previous owner, put back by unregister
+            one.register(c, h);
+            assertTrue(one.unregister(c));
+            assertEquals(new Descriptor.Owner(Descriptor.OwnerType.PROCESS, pid), c.ownerEx());
+        }
+    }
+
     /** The descriptor number of the open file named {@code .../name}, found through /proc. */
     private static int fdOf(String name) throws Exception {
         try (java.nio.file.DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
