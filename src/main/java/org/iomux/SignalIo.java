@@ -75,8 +75,9 @@ import org.iomux.spi.Backend;
  *
  * <h2>Threads</h2>
  * {@link #register} and {@link #unregister} may be called from any thread, including from a
- * handler. After {@code unregister} returns no new handler call for that descriptor starts; one
- * already running on the dispatcher thread finishes. A handler that throws (an exception, or an
+ * handler. After {@code unregister} returns no handler call for that descriptor starts, and, if
+ * it was called from another thread, none is running either: it waits for a running one to return
+ * (called from a handler, it cannot wait, and that handler's own call is the one running). A handler that throws (an exception, or an
  * error such as {@link StackOverflowError}) is reported to the {@link FailureListener} and counted
  * ({@link #handlerFailures()}); the dispatcher goes on, and so it does if the listener throws. Only
  * an error no thread can be trusted after ({@link OutOfMemoryError}, {@link InternalError}), or a
@@ -182,6 +183,13 @@ public final class SignalIo implements AutoCloseable {
     private boolean closed;
     private volatile AtomicReferenceArray<Registration> table = new AtomicReferenceArray<>(64);
     private volatile int tid;
+    /**
+     * The registration whose handler the dispatcher is in, or is about to enter: written before it
+     * checks {@code active} and cleared after the call, so that an unregister that clears
+     * {@code active} and then finds another value here knows no call for it can start (both fields
+     * are volatile, so one of the two threads sees the other's write).
+     */
+    private volatile Registration current;
     private volatile Throwable startFailure;
 
     private final AtomicLong events = new AtomicLong();
@@ -202,6 +210,8 @@ public final class SignalIo implements AutoCloseable {
         Descriptor.Owner savedOwner;
         int savedSignal;
         volatile boolean active = true;
+        /** Set by an unregister waiting for this registration's handler call to end: notify it. */
+        volatile boolean awaited;
 
         Registration(Descriptor descriptor, int fd, int signal, int sweepEvents, Handler handler) {
             this.descriptor = descriptor;
@@ -455,7 +465,10 @@ public final class SignalIo implements AutoCloseable {
     }
 
     /**
-     * Stops signal-driven I/O on {@code descriptor} and restores its flags, owner and signal.
+     * Stops signal-driven I/O on {@code descriptor} and restores its flags, owner and signal. Called
+     * from another thread while the descriptor's handler is running on the dispatcher thread, it
+     * waits for that call to return (so the handler must not wait for the unregistering thread);
+     * from a handler it returns at once.
      *
      * @return false if it was not registered
      */
@@ -487,7 +500,34 @@ public final class SignalIo implements AutoCloseable {
             r.active = false;
             restore(r);
         }
+        if (Thread.currentThread() != thread) {
+            awaitHandlerReturn(r);
+        } // on the dispatcher thread, from a handler: r's handler is not running, or is the caller
         return true;
+    }
+
+    /**
+     * Waits until the dispatcher is neither in {@code r}'s handler nor about to enter it. Called after
+     * {@code r.active} was cleared: a dispatch that publishes {@code current = r} later sees that.
+     */
+    private void awaitHandlerReturn(Registration r) {
+        if (current != r) {
+            return;
+        }
+        r.awaited = true; // before reading current again: the dispatcher clears current, then reads this
+        boolean interrupted = false;
+        synchronized (r) {
+            while (current == r) {
+                try {
+                    r.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true; // short, and must finish: see uninterruptibly
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void remove(Registration r) {
@@ -626,24 +666,38 @@ public final class SignalIo implements AutoCloseable {
     private void dispatch(int fd, int band, Code code) {
         AtomicReferenceArray<Registration> t = table;
         Registration r = fd >= 0 && fd < t.length() ? t.get(fd) : null;
-        if (r == null || !r.active) {
+        if (r == null) {
             dropped.incrementAndGet(); // queued before unregister, or for a closed descriptor
             return;
         }
-        if (!r.descriptor.isOpen()) {
-            remove(r);
-            dropped.incrementAndGet();
-            return;
-        }
-        events.incrementAndGet();
+        current = r;
         try {
-            r.handler.ready(r.descriptor, band, code);
-        } catch (Throwable e) {
-            if (isFatal(e)) {
-                throw (Error) e;
+            if (!r.active) {
+                dropped.incrementAndGet();
+                return;
             }
-            failures.incrementAndGet();
-            report(r.descriptor, e);
+            if (!r.descriptor.isOpen()) {
+                remove(r);
+                dropped.incrementAndGet();
+                return;
+            }
+            events.incrementAndGet();
+            try {
+                r.handler.ready(r.descriptor, band, code);
+            } catch (Throwable e) {
+                if (isFatal(e)) {
+                    throw (Error) e;
+                }
+                failures.incrementAndGet();
+                report(r.descriptor, e);
+            }
+        } finally {
+            current = null;
+            if (r.awaited) {
+                synchronized (r) {
+                    r.notifyAll();
+                }
+            }
         }
     }
 

@@ -291,6 +291,50 @@ class SignalIoTest {
         }
     }
 
+    /**
+     * unregister from another thread returns only once a handler call already running for that
+     * descriptor has finished: afterwards the caller may close it or free what the handler uses.
+     */
+    @Test
+    void unregisterWaitsForARunningHandlerCall() throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        Socket[] pair = Socket.pair(backend(), false);
+        try (SignalIo io = dispatcher(); Socket a = pair[0]; Socket b = pair[1]) {
+            io.register(a, (d, band, code) -> {
+                calls.incrementAndGet();
+                entered.countDown();
+                release.await();
+                // one read: unregister has made the socket blocking again by now
+                assertEquals(1, d.read(new byte[16], 0, 16));
+                finished.set(true);
+            });
+            writeFully(b, bytes("x"));
+            assertTrue(entered.await(10, TimeUnit.SECONDS), "the handler runs, and blocks");
+            java.util.concurrent.CompletableFuture<Boolean> finishedWhenReturned = new java.util.concurrent.CompletableFuture<>();
+            Thread unregistering = new Thread(() -> {
+                try {
+                    assertTrue(io.unregister(a));
+                    finishedWhenReturned.complete(finished.get());
+                } catch (Throwable t) {
+                    finishedWhenReturned.completeExceptionally(t);
+                }
+            });
+            unregistering.start();
+            // release the handler once unregister has either returned or is waiting for it
+            while (!finishedWhenReturned.isDone() && unregistering.getState() != Thread.State.WAITING) {
+                Thread.onSpinWait();
+            }
+            release.countDown();
+            assertTrue(finishedWhenReturned.get(10, TimeUnit.SECONDS), "unregister returned before the handler call ended");
+            unregistering.join();
+            assertEquals(1, calls.get());
+            assertFalse(a.isAsync());
+        }
+    }
+
     @Test
     void closingRestoresFlagsOwnerAndSignalAndEndsTheThread() throws Exception {
         Socket[] pair = Socket.pair(backend(), false);
