@@ -599,26 +599,29 @@ public final class SignalIo implements AutoCloseable {
         }
         Error fatal = null;
         try {
+            // One batch per turn, then the newcomers, the overflow sweep and closing get their turn:
+            // reading until the queue is empty could take forever under a steady flow of signals,
+            // such as a handler whose own write raises the next one.
+            boolean more = false; // the last read filled the batch: more may be queued
             while (!closing.get()) {
-                waitSet.poll(-1);
+                waitSet.poll(more ? 0 : -1);
                 if (waitSet.revents(1) != 0) {
                     wakeup.drain();
                     pollNewcomers(sweep);
                 }
+                int n = signalFd.read(infos);
                 boolean overflow = false;
-                int n;
-                while ((n = signalFd.read(infos)) > 0) {
-                    for (int i = 0; i < n; i++) {
-                        SigInfo si = infos[i];
-                        if (si.signo() == Abi.SIGIO) {
-                            overflow = true;
-                        } else if (si.isIo()) {
-                            dispatch(si.fd(), (int) si.band(), Code.of(si.code()));
-                        } else {
-                            strays.incrementAndGet();
-                        }
+                for (int i = 0; i < n; i++) {
+                    SigInfo si = infos[i];
+                    if (si.signo() == Abi.SIGIO) {
+                        overflow = true;
+                    } else if (si.isIo()) {
+                        dispatch(si.fd(), (int) si.band(), Code.of(si.code()));
+                    } else {
+                        strays.incrementAndGet();
                     }
                 }
+                more = n == infos.length;
                 if (overflow) {
                     overflows.incrementAndGet();
                     sweepAll(sweep);

@@ -267,6 +267,53 @@ class SignalIoTest {
         }
     }
 
+    /**
+     * A steady flow of signals, here a handler whose work raises the next signal (a chain of
+     * operations, as in the scaling benchmark), must not keep the dispatcher from taking newcomers
+     * or from closing: it handles one batch at a time.
+     */
+    @Test
+    void aSteadyFlowOfSignalsDoesNotStarveRegistrationOrClose() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong links = new java.util.concurrent.atomic.AtomicLong();
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Socket[] p1 = Socket.pair(backend(), false);
+        Socket[] p2 = Socket.pair(backend(), false);
+        java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (Socket a = p1[0]; Socket a2 = p1[1]; Socket c = p2[0]; Socket c2 = p2[1]) {
+            SignalIo io = dispatcher();
+            try {
+                byte[] one = new byte[1];
+                io.register(a, (d, band, code) -> {
+                    if (d.read(one, 0, 1) == 1 && !stop.get()) {
+                        links.incrementAndGet();
+                        a2.write(one, 0, 1); // the next link: a new signal for a, queued at once
+                    }
+                });
+                writeFully(a2, new byte[] {1});
+                while (links.get() < 1000) {
+                    Thread.onSpinWait();
+                }
+                caller.submit(() -> {
+                    io.register(c, (d, band, code) -> events.add(new Event(d, band, code)));
+                    return null;
+                }).get(10, TimeUnit.SECONDS);
+                writeFully(c2, bytes("c"));
+                assertTrue(next(events).descriptor == c, "a newcomer is served amid the flow");
+                caller.submit(() -> {
+                    io.close();
+                    return null;
+                }).get(10, TimeUnit.SECONDS);
+                assertFalse(io.isOpen());
+            } finally {
+                stop.set(true); // ends the chain, should the dispatcher be stuck in it
+                io.close();
+            }
+        } finally {
+            caller.shutdownNow();
+        }
+    }
+
     @Test
     void unregisterStopsDeliveryAndRestores() throws Exception {
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
