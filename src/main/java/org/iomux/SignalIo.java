@@ -68,7 +68,8 @@ import org.iomux.spi.Backend;
  *
  * <h2>Queue overflow</h2>
  * Each queued signal counts against {@code RLIMIT_SIGPENDING}. When the queue is full the kernel
- * sends a plain {@code SIGIO} instead and the per-descriptor information is lost. On {@code SIGIO}
+ * sends a plain {@code SIGIO} instead and the per-descriptor information is lost. On such a
+ * {@code SIGIO} (one the kernel sent: {@code si_code > 0}; one sent with kill or tgkill is a stray)
  * the dispatcher counts an overflow ({@link #overflows()}) and polls every registered descriptor
  * with {@code poll(2)}, delivering what is ready ({@link Code#POLLED}): no readiness is lost, and
  * a handler may see a spurious event, which draining to {@code EAGAIN} absorbs.
@@ -85,6 +86,12 @@ import org.iomux.spi.Backend;
  * restores everything as {@link #close()} does, reports the failure (descriptor {@code null}) and
  * ends, rethrowing such an error; the dispatcher is then closed ({@link #isOpen()} is false and
  * {@link #register} throws {@link IllegalStateException}).
+ *
+ * <p>A thread started from a handler inherits the dispatcher thread's signal mask (pthread_create(3):
+ * "The new thread inherits a copy of the creating thread's signal mask"), so it blocks this
+ * dispatcher's signals and {@code SIGIO} for good. That is harmless to the dispatcher (signals for registered descriptors are directed at its
+ * thread alone), but such a thread never receives those signals itself; start threads, and pools
+ * that start them lazily, outside handlers.
  *
  * <p>{@link #close()} stops the thread, restores every registered descriptor's flags, owner and
  * signal (a {@code register} racing it either finishes first and is restored, or is refused), drains
@@ -614,7 +621,14 @@ public final class SignalIo implements AutoCloseable {
                 for (int i = 0; i < n; i++) {
                     SigInfo si = infos[i];
                     if (si.signo() == Abi.SIGIO) {
-                        overflow = true;
+                        // the kernel's fallback when the real-time queue is full (send_sigio_to_task:
+                        // SEND_SIG_PRIV, si_code SI_KERNEL); one sent by kill or tgkill (si_code <= 0)
+                        // is a stray like any other and says nothing about the queue
+                        if (si.code() > 0) {
+                            overflow = true;
+                        } else {
+                            strays.incrementAndGet();
+                        }
                     } else if (si.isIo()) {
                         dispatch(si.fd(), (int) si.band(), Code.of(si.code()));
                     } else {
@@ -898,7 +912,10 @@ public final class SignalIo implements AutoCloseable {
         return events.get();
     }
 
-    /** Times the real-time queue overflowed ({@code SIGIO} received) and every descriptor was polled. */
+    /**
+     * Times the real-time queue overflowed (the kernel sent {@code SIGIO} instead) and every descriptor
+     * was polled.
+     */
     public long overflows() {
         return overflows.get();
     }
@@ -908,7 +925,10 @@ public final class SignalIo implements AutoCloseable {
         return failures.get();
     }
 
-    /** Signals received that the kernel did not generate for I/O (sent with kill, tgkill or sigqueue). */
+    /**
+     * Signals received that the kernel did not generate for I/O (sent with kill, tgkill or sigqueue),
+     * a {@code SIGIO} so sent included.
+     */
     public long strays() {
         return strays.get();
     }

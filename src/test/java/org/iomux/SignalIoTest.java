@@ -314,6 +314,29 @@ class SignalIoTest {
         }
     }
 
+    /**
+     * A plain SIGIO means a queue overflow only when the kernel sent it (si_code > 0); one sent with
+     * kill or tgkill is a stray, and makes no sweep.
+     */
+    @Test
+    void aSigioSentByAThreadIsAStrayNotAnOverflow() throws Exception {
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Socket[] pair = Socket.pair(backend(), false);
+        try (SignalIo io = dispatcher(); Socket a = pair[0]; Socket b = pair[1]) {
+            io.register(a, (d, band, code) -> events.add(new Event(d, band, code)));
+            Signals.killThread(backend(), io.threadId(), Abi.SIGIO); // blocked there: it queues
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (io.strays() == 0 && io.overflows() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(1, io.strays());
+            assertEquals(0, io.overflows());
+            writeFully(b, bytes("x"));
+            Event e = next(events);
+            assertEquals(SignalIo.Code.IN, e.code, "no sweep (which would report POLLED): " + e);
+        }
+    }
+
     @Test
     void unregisterStopsDeliveryAndRestores() throws Exception {
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
