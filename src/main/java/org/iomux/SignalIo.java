@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.iomux.spi.Abi;
 import org.iomux.spi.Backend;
@@ -57,6 +58,12 @@ import org.iomux.spi.Backend;
  * Sockets, pipes, FIFOs and terminals support {@code O_ASYNC}; regular files and directories do not
  * (the kernel accepts the flag and never signals), nor do epoll, eventfd or signalfd descriptors:
  * {@link #register} rejects those.
+ *
+ * <p>A queued signal names its descriptor by number ({@code si_fd}) only. Signals still queued for a
+ * descriptor that was unregistered or closed are dropped ({@link #dropped()}), also when a
+ * descriptor registered since has the same number: the dispatcher arms a newcomer only once it has
+ * read every signal queued before the newcomer was set up, and its registration poll (below) makes
+ * good any of the newcomer's own signals dropped meanwhile.
  *
  * <p>Input that arrived before registration produces no signal; {@link #register} therefore has
  * the dispatcher poll the descriptor once for its input events and deliver what is ready (code
@@ -199,6 +206,26 @@ public final class SignalIo implements AutoCloseable {
     private volatile Registration current;
     private volatile Throwable startFailure;
 
+    /**
+     * Signals this dispatcher sent its own thread with tgkill (markers, see {@link #armNewcomers}),
+     * per signal index: counted before each is sent ({@code selfSent}), and settled once read or once
+     * the send failed ({@code selfSettled}). A tgkill'd signal read while some are unsettled is taken
+     * for one of them; a stray tgkill from this process looks the same, so one may be taken for the
+     * other, which shifts nothing but which of the two is counted as a stray.
+     */
+    private final AtomicLongArray selfSent;
+    private final AtomicLongArray selfSettled;
+
+    // dispatcher thread only
+    private int pid;
+    /** Newcomers taken from the queue, not yet armed: signals for their number may be stale. */
+    private final ArrayList<Registration> arming = new ArrayList<>();
+    /** Newcomers taken while a round of markers for {@link #arming} was out: they need a later one. */
+    private final ArrayList<Registration> armingNext = new ArrayList<>();
+    private boolean markersOut;
+    private final long[] markerTarget;
+    private final boolean[] markerUnsent;
+
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong overflows = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
@@ -216,7 +243,16 @@ public final class SignalIo implements AutoCloseable {
         int savedFlags;
         Descriptor.Owner savedOwner;
         int savedSignal;
+        /** The overflow count before it was set up: one since may have lost its signals. */
+        long overflowsBefore;
         volatile boolean active = true;
+        /**
+         * Dispatcher thread only: signals for its number are delivered to it only once set; before,
+         * they may have been queued for an earlier descriptor with the number (see armNewcomers).
+         */
+        boolean armed;
+        /** Dispatcher thread only: the bands of the signals dropped while it was not armed. */
+        int unarmedBand;
         /** Set by an unregister waiting for this registration's handler call to end: notify it. */
         volatile boolean awaited;
 
@@ -312,6 +348,10 @@ public final class SignalIo implements AutoCloseable {
         this.signals = signals;
         this.batch = batch;
         this.failureListener = failureListener;
+        this.selfSent = new AtomicLongArray(signals.length);
+        this.selfSettled = new AtomicLongArray(signals.length);
+        this.markerTarget = new long[signals.length];
+        this.markerUnsent = new boolean[signals.length];
         int min = Signals.realtimeMin(backend);
         int max = Signals.realtimeMax(backend);
         for (int i = 0; i < signals.length; i++) {
@@ -447,6 +487,7 @@ public final class SignalIo implements AutoCloseable {
                 r.savedFlags = flags;
                 r.savedOwner = owner;
                 r.savedSignal = ioSignal;
+                r.overflowsBefore = overflows.get();
                 t.set(fd, r);
                 try {
                     descriptor.setIoSignal(signal);
@@ -460,9 +501,9 @@ public final class SignalIo implements AutoCloseable {
                     throw e;
                 }
             }
-            // input from before O_ASYNC made no signal: the dispatcher polls the newcomer once. Added
-            // under the lock, so that the shutdown, which sets closed under it, finds every newcomer
-            // whose register is waiting for that poll
+            // The dispatcher arms the newcomer, then polls it once: input from before O_ASYNC made no
+            // signal. Added under the lock, so that the shutdown, which sets closed under it, finds
+            // every newcomer whose register is waiting for that poll.
             newcomers.add(r);
             wakeup.signal();
         }
@@ -588,6 +629,7 @@ public final class SignalIo implements AutoCloseable {
             // then goes with it (see shutdown)
             Signals.mask(Abi.SIG_BLOCK, mask, null);
             tid = backend.gettid();
+            pid = backend.getpid();
             signalFd = SignalFd.open(backend, mask, true, batch);
             waitSet = Poll.open(backend, 2);
             waitSet.add(signalFd, Poll.IN);
@@ -614,8 +656,8 @@ public final class SignalIo implements AutoCloseable {
                 waitSet.poll(more ? 0 : -1);
                 if (waitSet.revents(1) != 0) {
                     wakeup.drain();
-                    pollNewcomers(sweep);
                 }
+                takeNewcomers(); // before the read: armNewcomers relies on it
                 int n = signalFd.read(infos);
                 boolean overflow = false;
                 for (int i = 0; i < n; i++) {
@@ -631,7 +673,7 @@ public final class SignalIo implements AutoCloseable {
                         }
                     } else if (si.isIo()) {
                         dispatch(si.fd(), (int) si.band(), Code.of(si.code()));
-                    } else {
+                    } else if (si.code() != Abi.SI_TKILL || !settleSelfSignal(si.signo())) {
                         strays.incrementAndGet();
                     }
                 }
@@ -640,6 +682,7 @@ public final class SignalIo implements AutoCloseable {
                     overflows.incrementAndGet();
                     sweepAll(sweep);
                 }
+                armNewcomers(more, sweep);
             }
         } catch (Throwable t) {
             // ErrnoException from poll or read, or an Error that no thread survives: the dispatcher ends
@@ -687,6 +730,13 @@ public final class SignalIo implements AutoCloseable {
             dropped.incrementAndGet(); // queued before unregister, or for a closed descriptor
             return;
         }
+        if (!r.armed) {
+            // maybe queued for an earlier descriptor with this number; if it was this one's, arming
+            // polls for it (unarmedBand says which events to add to the input events)
+            r.unarmedBand |= band;
+            dropped.incrementAndGet();
+            return;
+        }
         current = r;
         try {
             if (!r.active) {
@@ -718,39 +768,108 @@ public final class SignalIo implements AutoCloseable {
         }
     }
 
-    private void pollNewcomers(Poll sweep) throws ErrnoException {
-        List<Registration> batch = new ArrayList<>();
+    private void takeNewcomers() {
         for (Registration r; (r = newcomers.poll()) != null; ) {
-            batch.add(r);
-        }
-        try {
-            pollAndDispatch(sweep, batch, ~(Poll.OUT | Poll.WRNORM | Poll.WRBAND));
-        } finally {
-            for (Registration r : batch) {
-                r.polled.countDown();
-            }
+            (markersOut ? armingNext : arming).add(r);
         }
     }
 
+    /**
+     * Arms the newcomers once every signal that may be stale for their numbers has been read, then
+     * polls them. The kernel names a descriptor in a signal by number only (si_fd), so a signal
+     * queued for a descriptor that was then closed (or unregistered) would be delivered to a newcomer
+     * that got the same number. Any such signal was queued before the newcomer was set up, hence
+     * before it was taken from the queue; so a newcomer is armed after a read that followed its
+     * taking and
+     * <ul>
+     *   <li>found the queue empty (fewer signals than the batch), or</li>
+     *   <li>reached a marker: a signal the dispatcher sent its own thread (tgkill) after taking it,
+     *       one per signal it uses. The kernel queues a thread's real-time signals of one number in
+     *       order and dequeues them in that order (signal(7): "Multiple real-time signals of the
+     *       same type are delivered in the order they were sent"; signalfd(2) reads them as
+     *       delivery would), so what was queued before the marker has been read when the marker is. This bounds the wait when the queue never
+     *       empties (a steady flow, or a batch of 1).</li>
+     * </ul>
+     * Signals dropped meanwhile (stale, or the newcomer's own) are made good by the poll: its input
+     * events, plus those of the signals dropped for it, plus all its sweep events if the queue
+     * overflowed since it was set up.
+     *
+     * @param full whether the last read filled the batch (so the queue may not be empty)
+     */
+    private void armNewcomers(boolean full, Poll sweep) throws ErrnoException {
+        if (arming.isEmpty() && armingNext.isEmpty()) {
+            return;
+        }
+        if (!full) {
+            arming.addAll(armingNext);
+            armingNext.clear();
+            markersOut = false;
+            armAndPoll(sweep);
+            return;
+        }
+        if (markersOut) {
+            for (int i = 0; i < signals.length; i++) {
+                if (markerUnsent[i] && sendSelfSignal(i)) { // the queue was full: try again
+                    markerUnsent[i] = false;
+                    markerTarget[i] = selfSent.get(i);
+                }
+            }
+            for (int i = 0; i < signals.length; i++) {
+                if (markerUnsent[i] || selfSettled.get(i) < markerTarget[i]) {
+                    return;
+                }
+            }
+            markersOut = false;
+            armAndPoll(sweep);
+            arming.addAll(armingNext);
+            armingNext.clear();
+        }
+        if (!arming.isEmpty()) {
+            for (int i = 0; i < signals.length; i++) {
+                markerUnsent[i] = !sendSelfSignal(i);
+                markerTarget[i] = selfSent.get(i);
+            }
+            markersOut = true;
+        }
+    }
+
+    private void armAndPoll(Poll sweep) throws ErrnoException {
+        try {
+            long overflowCount = overflows.get();
+            sweep.clear();
+            for (int k = 0; k < arming.size(); k++) {
+                Registration r = arming.get(k);
+                r.armed = true;
+                int events = r.sweepEvents & (~(Poll.OUT | Poll.WRNORM | Poll.WRBAND) | r.unarmedBand
+                        | (r.overflowsBefore != overflowCount ? -1 : 0));
+                if (events != 0 && r.active && r.descriptor.isOpen()) {
+                    sweep.add(r.fd, events);
+                }
+            }
+            pollAndDispatch(sweep);
+        } finally {
+            for (int k = 0; k < arming.size(); k++) {
+                arming.get(k).polled.countDown();
+            }
+            arming.clear();
+        }
+    }
+
+    /** After an overflow: polls every armed registration for its sweep events. */
     private void sweepAll(Poll sweep) throws ErrnoException {
-        List<Registration> all = new ArrayList<>();
+        sweep.clear();
         AtomicReferenceArray<Registration> t = table;
         for (int i = 0; i < t.length(); i++) {
             Registration r = t.get(i);
-            if (r != null) {
-                all.add(r);
+            // one not armed yet is polled when it is, for all its sweep events after an overflow
+            if (r != null && r.armed && r.active && r.descriptor.isOpen()) {
+                sweep.add(r.fd, r.sweepEvents);
             }
         }
-        pollAndDispatch(sweep, all, -1);
+        pollAndDispatch(sweep);
     }
 
-    private void pollAndDispatch(Poll sweep, List<Registration> registrations, int eventMask) throws ErrnoException {
-        sweep.clear();
-        for (Registration r : registrations) {
-            if (r.active && r.descriptor.isOpen() && (r.sweepEvents & eventMask) != 0) {
-                sweep.add(r.fd, r.sweepEvents & eventMask);
-            }
-        }
+    private void pollAndDispatch(Poll sweep) throws ErrnoException {
         if (sweep.size() == 0 || sweep.poll(0) == 0) {
             return;
         }
@@ -760,6 +879,34 @@ public final class SignalIo implements AutoCloseable {
                 dispatch(sweep.fd(i), revents, Code.POLLED);
             }
         }
+    }
+
+    /** tgkill(getpid(), dispatcher thread, signals[i]); false if refused (EAGAIN: the queue is full). */
+    private boolean sendSelfSignal(int i) {
+        selfSent.incrementAndGet(i);
+        if (backend.tgkill(pid, tid, signals[i]) < 0) {
+            selfSettled.incrementAndGet(i);
+            return false;
+        }
+        return true;
+    }
+
+    /** Whether a tgkill'd {@code signo} just read is one of this dispatcher's own (then settled). */
+    private boolean settleSelfSignal(int signo) {
+        for (int i = 0; i < signals.length; i++) {
+            if (signals[i] == signo) {
+                for (;;) {
+                    long settled = selfSettled.get(i);
+                    if (settled >= selfSent.get(i)) {
+                        return false;
+                    }
+                    if (selfSettled.compareAndSet(i, settled, settled + 1)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -788,7 +935,11 @@ public final class SignalIo implements AutoCloseable {
             }
         }
         // every newcomer was queued under the lock before closed was set: none is left waiting
-        for (Registration r; (r = newcomers.poll()) != null; ) {
+        takeNewcomers();
+        for (Registration r : arming) {
+            r.polled.countDown();
+        }
+        for (Registration r : armingNext) {
             r.polled.countDown();
         }
         for (int i = 0; i < failed.size(); i++) {
@@ -798,7 +949,11 @@ public final class SignalIo implements AutoCloseable {
         try {
             SigInfo[] infos = {new SigInfo()};
             while (signalFd.read(infos) > 0) {
-                dropped.incrementAndGet();
+                if (infos[0].isIo()) {
+                    dropped.incrementAndGet();
+                } else if (infos[0].code() <= 0 && (infos[0].code() != Abi.SI_TKILL || !settleSelfSignal(infos[0].signo()))) {
+                    strays.incrementAndGet();
+                }
             }
         } catch (ErrnoException | RuntimeException e) {
             report(null, e);
@@ -933,7 +1088,11 @@ public final class SignalIo implements AutoCloseable {
         return strays.get();
     }
 
-    /** Events for descriptors no longer registered (queued before unregister or close). */
+    /**
+     * Signals not delivered to a handler: queued for a descriptor before it was unregistered or
+     * closed (and so, perhaps, for a number registered again since), or for a newcomer before it was
+     * armed (its registration poll reports what they reported).
+     */
     public long dropped() {
         return dropped.get();
     }

@@ -27,6 +27,8 @@ import org.iomux.spi.Abi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The signal-driven I/O dispatcher, against the backend under test. */
@@ -270,10 +272,12 @@ class SignalIoTest {
     /**
      * A steady flow of signals, here a handler whose work raises the next signal (a chain of
      * operations, as in the scaling benchmark), must not keep the dispatcher from taking newcomers
-     * or from closing: it handles one batch at a time.
+     * or from closing: it handles one batch at a time. With a batch of 1 every read fills the batch,
+     * so the queue is never seen empty, and the newcomer is armed by its marker alone.
      */
-    @Test
-    void aSteadyFlowOfSignalsDoesNotStarveRegistrationOrClose() throws Exception {
+    @ParameterizedTest(name = "batch {0}")
+    @ValueSource(ints = {64, 1})
+    void aSteadyFlowOfSignalsDoesNotStarveRegistrationOrClose(int batch) throws Exception {
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicLong links = new java.util.concurrent.atomic.AtomicLong();
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
@@ -281,7 +285,7 @@ class SignalIoTest {
         Socket[] p2 = Socket.pair(backend(), false);
         java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
         try (Socket a = p1[0]; Socket a2 = p1[1]; Socket c = p2[0]; Socket c2 = p2[1]) {
-            SignalIo io = dispatcher();
+            SignalIo io = builder().batch(batch).start();
             try {
                 byte[] one = new byte[1];
                 io.register(a, (d, band, code) -> {
@@ -334,6 +338,70 @@ class SignalIoTest {
             writeFully(b, bytes("x"));
             Event e = next(events);
             assertEquals(SignalIo.Code.IN, e.code, "no sweep (which would report POLLED): " + e);
+        }
+    }
+
+    /**
+     * A signal queued for a descriptor that is then unregistered and closed must not reach a new
+     * descriptor that gets the same number: the kernel identifies it by number only (si_fd). Made
+     * deterministic by holding the dispatcher in another handler while the stale signal is queued and
+     * the number reused. With a batch of 1 every read fills the batch, so the dispatcher cannot wait
+     * for an empty queue and must find where the stale signals end by other means.
+     */
+    @ParameterizedTest(name = "batch {0}")
+    @ValueSource(ints = {64, 1})
+    void aStaleSignalDoesNotReachANewDescriptorWithTheSameNumber(int batch) throws Exception {
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        java.util.concurrent.CountDownLatch parked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
+        Socket[] g = Socket.pair(backend(), false);
+        Socket[] p1 = Socket.pair(backend(), false);
+        List<Descriptor> open = new ArrayList<>(List.of(g[0], g[1], p1[0], p1[1]));
+        try (SignalIo io = builder().batch(batch).start()) {
+            io.register(g[0], (d, band, code) -> {
+                d.read(new byte[8], 0, 8);
+                if (once.compareAndSet(false, true)) {
+                    parked.countDown();
+                    gate.await();
+                }
+            });
+            Socket a = p1[0];
+            io.register(a, (d, band, code) -> events.add(new Event(d, band, code)));
+            int number = a.fd();
+            writeFully(g[1], new byte[] {0});
+            assertTrue(parked.await(10, TimeUnit.SECONDS));
+            // the dispatcher is busy: the peer's close queues a POLL_HUP (or POLL_IN) for the number
+            p1[1].close();
+            assertTrue(io.unregister(a));
+            a.close();
+            Socket[] p2 = Socket.pair(backend(), false);
+            open.add(p2[0]);
+            open.add(p2[1]);
+            Descriptor b = p2[0].fd() == number ? p2[0] : p2[0].duplicate(number);
+            open.add(b);
+            assertEquals(number, b.fd(), "the number is reused");
+            java.util.concurrent.Future<?> registered = caller.submit(() -> {
+                io.register(b, (d, band, code) -> events.add(new Event(d, band, code)));
+                return null;
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!b.isAsync() && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // register has set it up, and waits for the parked dispatcher
+            }
+            assertTrue(b.isAsync());
+            gate.countDown();
+            registered.get(10, TimeUnit.SECONDS);
+            writeFully(p2[1], bytes("fresh"));
+            Event e = next(events);
+            assertTrue(e.descriptor == b && e.code == SignalIo.Code.IN,
+                    "the new descriptor's first event is its own, not the stale one: " + e);
+            assertTrue(io.dropped() >= 1, "the stale signal was dropped");
+        } finally {
+            gate.countDown();
+            caller.shutdownNow();
+            open.forEach(Descriptor::close);
         }
     }
 
