@@ -33,7 +33,8 @@ import org.iomux.spi.Backend;
  *       signals are thread-directed and can only be queued for that thread, never delivered to
  *       another JVM thread.</li>
  *   <li>The thread consumes the queue synchronously, many {@code siginfo}s per system call, with a
- *       {@link SignalFd}, and calls handlers in Java on its own stack. No code runs in a signal
+ *       {@link SignalFd} (or, where signalfd is unavailable, with {@code sigtimedwait}: see
+ *       {@link Method}), and calls handlers in Java on its own stack. No code runs in a signal
  *       handler; none is installed.</li>
  *   <li>While a dispatcher uses a real-time signal, that signal's process-wide disposition is
  *       {@code SIG_IGN} (restored when the last dispatcher using it closes). Blocked signals are
@@ -142,6 +143,18 @@ public final class SignalIo implements AutoCloseable {
         }
     }
 
+    /** How the dispatcher thread takes its queued signals. */
+    public enum Method {
+        /** A {@code signalfd(2)}: a batch per {@code read}, and {@code poll} waits for it and for wake-ups. */
+        SIGNALFD,
+        /**
+         * {@code sigtimedwait(2)}, one signal per call: the fallback where {@code signalfd} is
+         * unavailable. The dispatcher waits at most {@link SignalIo#FALLBACK_WAIT_MILLIS} at a time
+         * and is woken early by a signal it is sent.
+         */
+        SIGTIMEDWAIT
+    }
+
     /** Called on the dispatcher thread for each event of a registered descriptor. */
     @FunctionalInterface
     public interface Handler {
@@ -162,10 +175,18 @@ public final class SignalIo implements AutoCloseable {
         void failed(Descriptor descriptor, Throwable failure);
     }
 
+    /**
+     * With {@link Method#SIGTIMEDWAIT}, how long the idle dispatcher waits for a signal before it
+     * looks for newcomers and for close(), should a wake-up signal have been refused (a full queue).
+     */
+    public static final int FALLBACK_WAIT_MILLIS = 10;
+
     /** The events a registration is polled for after an overflow, unless told otherwise. */
     public static final int DEFAULT_SWEEP_EVENTS = Poll.IN | Poll.PRI | Poll.OUT;
 
     private static final AtomicInteger THREAD_NUMBER = new AtomicInteger();
+    /** {@code EACCES}, which a sandbox may return for signalfd (not among Abi's errno constants). */
+    private static final int EACCES = 13;
     /** Real-time signal number to [number of dispatchers using it, saved struct sigaction]. */
     private static final Map<Integer, Object[]> DISPOSITIONS = new HashMap<>();
     /**
@@ -197,6 +218,11 @@ public final class SignalIo implements AutoCloseable {
     private boolean closed;
     private volatile AtomicReferenceArray<Registration> table = new AtomicReferenceArray<>(64);
     private volatile int tid;
+    private final int pid;
+    /** What was asked for: null for signalfd, or sigtimedwait if signalfd is unavailable. */
+    private final Method requested;
+    /** What the dispatcher thread uses; set before it says it has started. */
+    private volatile Method method;
     /**
      * The registration whose handler the dispatcher is in, or is about to enter: written before it
      * checks {@code active} and cleared after the call, so that an unregister that clears
@@ -217,7 +243,6 @@ public final class SignalIo implements AutoCloseable {
     private final AtomicLongArray selfSettled;
 
     // dispatcher thread only
-    private int pid;
     /** Newcomers taken from the queue, not yet armed: signals for their number may be stale. */
     private final ArrayList<Registration> arming = new ArrayList<>();
     /** Newcomers taken while a round of markers for {@link #arming} was out: they need a later one. */
@@ -273,6 +298,7 @@ public final class SignalIo implements AutoCloseable {
         private boolean daemon = true;
         private String name;
         private FailureListener failureListener;
+        private Method method;
 
         private Builder() {}
 
@@ -303,6 +329,17 @@ public final class SignalIo implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How the dispatcher takes its signals. Default ({@code null}): {@link Method#SIGNALFD}, or
+         * {@link Method#SIGTIMEDWAIT} where {@code signalfd(2)} is unavailable ({@code ENOSYS},
+         * {@code EPERM} or {@code EACCES}, as under some seccomp filters). Asking for
+         * {@code SIGNALFD} makes {@link #start()} fail there instead.
+         */
+        public Builder method(Method method) {
+            this.method = method;
+            return this;
+        }
+
         /** Whether the dispatcher thread is a daemon thread (default true). */
         public Builder daemon(boolean daemon) {
             this.daemon = daemon;
@@ -329,7 +366,7 @@ public final class SignalIo implements AutoCloseable {
             Backend b = backend != null ? backend : Backends.defaultBackend();
             return new SignalIo(b, signals != null ? signals : new int[] {freeSignal(b)}, batch, daemon,
                     name != null ? name : "iomux-sigio-" + THREAD_NUMBER.incrementAndGet(),
-                    failureListener != null ? failureListener : SignalIo::log);
+                    failureListener != null ? failureListener : SignalIo::log, method);
         }
     }
 
@@ -343,8 +380,10 @@ public final class SignalIo implements AutoCloseable {
     }
 
     private SignalIo(Backend backend, int[] signals, int batch, boolean daemon, String name,
-            FailureListener failureListener) throws ErrnoException {
+            FailureListener failureListener, Method requested) throws ErrnoException {
         this.backend = backend;
+        this.requested = requested;
+        this.pid = backend.getpid();
         this.signals = signals;
         this.batch = batch;
         this.failureListener = failureListener;
@@ -505,7 +544,7 @@ public final class SignalIo implements AutoCloseable {
             // signal. Added under the lock, so that the shutdown, which sets closed under it, finds
             // every newcomer whose register is waiting for that poll.
             newcomers.add(r);
-            wakeup.signal();
+            wakeLocked();
         }
         if (Thread.currentThread() != thread) { // on the dispatcher thread: polled when the handler returns
             uninterruptibly(r.polled::await);
@@ -629,11 +668,24 @@ public final class SignalIo implements AutoCloseable {
             // then goes with it (see shutdown)
             Signals.mask(Abi.SIG_BLOCK, mask, null);
             tid = backend.gettid();
-            pid = backend.getpid();
-            signalFd = SignalFd.open(backend, mask, true, batch);
-            waitSet = Poll.open(backend, 2);
-            waitSet.add(signalFd, Poll.IN);
-            waitSet.add(wakeup, Poll.IN);
+            if (requested != Method.SIGTIMEDWAIT) {
+                try {
+                    signalFd = SignalFd.open(backend, mask, true, batch);
+                } catch (ErrnoException e) {
+                    // ENOSYS: no signalfd in this kernel, or a seccomp filter says so; EPERM, EACCES:
+                    // a seccomp filter or sandbox forbids it. sigtimedwait(2) then does the job.
+                    int errno = e.errno();
+                    if (requested == Method.SIGNALFD || (errno != Abi.ENOSYS && errno != Abi.EPERM && errno != EACCES)) {
+                        throw e;
+                    }
+                }
+            }
+            method = signalFd != null ? Method.SIGNALFD : Method.SIGTIMEDWAIT;
+            if (signalFd != null) {
+                waitSet = Poll.open(backend, 2);
+                waitSet.add(signalFd, Poll.IN);
+                waitSet.add(wakeup, Poll.IN);
+            }
             sweep = Poll.open(backend, 64);
         } catch (Throwable t) {
             startFailure = t;
@@ -653,12 +705,22 @@ public final class SignalIo implements AutoCloseable {
             // such as a handler whose own write raises the next one.
             boolean more = false; // the last read filled the batch: more may be queued
             while (!closing.get()) {
-                waitSet.poll(more ? 0 : -1);
-                if (waitSet.revents(1) != 0) {
-                    wakeup.drain();
+                if (signalFd != null) {
+                    waitSet.poll(more ? 0 : -1);
+                    if (waitSet.revents(1) != 0) {
+                        wakeup.drain();
+                    }
                 }
                 takeNewcomers(); // before the read: armNewcomers relies on it
-                int n = signalFd.read(infos);
+                int n;
+                if (signalFd != null) {
+                    n = signalFd.read(infos);
+                } else {
+                    // sigtimedwait cannot wait for the eventfd too: register and close() wake this
+                    // thread with a signal instead, and the short timeout covers a refused one
+                    boolean idle = !more && arming.isEmpty() && armingNext.isEmpty();
+                    n = waitBatch(mask, infos, idle ? FALLBACK_WAIT_MILLIS * 1_000_000L : 0);
+                }
                 boolean overflow = false;
                 for (int i = 0; i < n; i++) {
                     SigInfo si = infos[i];
@@ -673,7 +735,7 @@ public final class SignalIo implements AutoCloseable {
                         }
                     } else if (si.isIo()) {
                         dispatch(si.fd(), (int) si.band(), Code.of(si.code()));
-                    } else if (si.code() != Abi.SI_TKILL || !settleSelfSignal(si.signo())) {
+                    } else if (!settleSelfSignal(si)) {
                         strays.incrementAndGet();
                     }
                 }
@@ -765,6 +827,34 @@ public final class SignalIo implements AutoCloseable {
                     r.notifyAll();
                 }
             }
+        }
+    }
+
+    /**
+     * Up to {@code infos.length} signals by {@code sigtimedwait(2)}: the first waiting at most
+     * {@code timeoutNanos}, the others not at all. Like a signalfd read, fewer than asked means the
+     * queue was found empty.
+     */
+    private static int waitBatch(SignalSet mask, SigInfo[] infos, long timeoutNanos) throws ErrnoException {
+        if (Signals.waitFor(mask, infos[0], timeoutNanos) == 0) {
+            return 0;
+        }
+        int n = 1;
+        while (n < infos.length && Signals.waitFor(mask, infos[n], 0) != 0) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Wakes the dispatcher thread: to take a newcomer, or to close. Called holding tableLock with
+     * closed false, so the thread is alive and a tgkill cannot reach another thread with its tid.
+     */
+    private void wakeLocked() throws ErrnoException {
+        if (method == Method.SIGNALFD) {
+            wakeup.signal();
+        } else if (Thread.currentThread() != thread) { // the dispatcher thread looks for both each turn
+            sendSelfSignal(0);
         }
     }
 
@@ -891,8 +981,15 @@ public final class SignalIo implements AutoCloseable {
         return true;
     }
 
-    /** Whether a tgkill'd {@code signo} just read is one of this dispatcher's own (then settled). */
-    private boolean settleSelfSignal(int signo) {
+    /** Whether a signal just read is one this dispatcher sent its thread (then settled). */
+    private boolean settleSelfSignal(SigInfo si) {
+        // tgkill gives SI_TKILL; glibc's sigtimedwait reports that as SI_USER ("since having SI_TKILL
+        // as a code is useful in general we fold the results"). A kill(2) SI_USER copy of the signal
+        // is process-directed, and discarded while the disposition is SIG_IGN: none is read here.
+        if (si.code() != Abi.SI_TKILL && si.code() != Abi.SI_USER) {
+            return false;
+        }
+        int signo = si.signo();
         for (int i = 0; i < signals.length; i++) {
             if (signals[i] == signo) {
                 for (;;) {
@@ -948,10 +1045,10 @@ public final class SignalIo implements AutoCloseable {
         // with O_ASYNC off everywhere the kernel queues nothing new for I/O; take what is queued
         try {
             SigInfo[] infos = {new SigInfo()};
-            while (signalFd.read(infos) > 0) {
+            while (signalFd != null ? signalFd.read(infos) > 0 : Signals.waitFor(mask, infos[0], 0) != 0) {
                 if (infos[0].isIo()) {
                     dropped.incrementAndGet();
-                } else if (infos[0].code() <= 0 && (infos[0].code() != Abi.SI_TKILL || !settleSelfSignal(infos[0].signo()))) {
+                } else if (infos[0].code() <= 0 && !settleSelfSignal(infos[0])) {
                     strays.incrementAndGet();
                 }
             }
@@ -1052,6 +1149,11 @@ public final class SignalIo implements AutoCloseable {
         return signals.clone();
     }
 
+    /** How the dispatcher takes its signals: what was asked for, or what was available. */
+    public Method method() {
+        return method;
+    }
+
     /** The dispatcher thread's kernel id (what registered descriptors are owned by). */
     public int threadId() {
         return tid;
@@ -1124,10 +1226,14 @@ public final class SignalIo implements AutoCloseable {
     @Override
     public void close() {
         if (closing.compareAndSet(false, true)) {
-            try {
-                wakeup.signal();
-            } catch (ErrnoException | IllegalStateException e) {
-                // the thread is ending already
+            synchronized (tableLock) {
+                if (!closed) {
+                    try {
+                        wakeLocked();
+                    } catch (ErrnoException | RuntimeException e) {
+                        // the thread still looks at closing at its next turn
+                    }
+                }
             }
         }
         // also when the thread set closing itself on its way out: return once it has restored everything

@@ -67,6 +67,11 @@ class SignalIoTest {
         return SignalIo.builder().backend(backend());
     }
 
+    /** How {@link #builder()}'s dispatchers take their signals. */
+    SignalIo.Method expectedMethod() {
+        return SignalIo.Method.SIGNALFD;
+    }
+
     private SignalIo dispatcher() throws ErrnoException {
         return builder().start();
     }
@@ -82,6 +87,7 @@ class SignalIoTest {
                     // drain to EAGAIN: signal-driven I/O is edge-like
                 }
             });
+            assertEquals(expectedMethod(), io.method());
             assertTrue(a.isNonBlocking() && a.isAsync(), "register makes it non-blocking and O_ASYNC");
             assertEquals(new Descriptor.Owner(Descriptor.OwnerType.THREAD, io.threadId()), a.ownerEx());
             assertEquals(io.signal(), a.ioSignal());
@@ -816,7 +822,7 @@ class SignalIoTest {
     void strayProcessDirectedSignalIsHarmless() throws Exception {
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "-D" + Backends.PROPERTY + "=" + backend().name(),
-                SignalIoChild.class.getName()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                SignalIoChild.class.getName(), expectedMethod().name()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             OutputStream in = child.getOutputStream();
