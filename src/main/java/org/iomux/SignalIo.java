@@ -55,7 +55,8 @@ import org.iomux.spi.Backend;
  * (TLPI table 63-7): on a connected stream socket, {@code IN} when data (or end of stream) arrives,
  * {@code OUT} when send space frees up, {@code HUP} (band {@code POLLHUP|POLLERR}) or {@code IN} at
  * the peer's close; on a listening socket, {@code IN} for each new connection; on a pipe, {@code IN}
- * at the read end when written to or when the last writer closes, {@code OUT} at the write end.
+ * at the read end for each write and when the last writer closes, {@code OUT} at the write end after
+ * each read (pipe_read signals the writers whenever it returns).
  * Sockets, pipes, FIFOs and terminals support {@code O_ASYNC}; regular files and directories do not
  * (the kernel accepts the flag and never signals), nor do epoll, eventfd or signalfd descriptors:
  * {@link #register} rejects those.

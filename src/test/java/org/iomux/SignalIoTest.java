@@ -76,17 +76,27 @@ class SignalIoTest {
         return builder().start();
     }
 
+    /**
+     * One write, one event. "Nothing more" is checked by order, not by waiting: a sentinel socket
+     * registered with the same signal is written to afterwards, and the kernel queues a thread's
+     * signals of one number in order, so a second event for the first write would come before the
+     * sentinel's.
+     */
     @Test
     void readableSocketDeliversOneEventWithItsFdAndBand() throws Exception {
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         Socket[] pair = Socket.pair(backend(), false);
-        try (SignalIo io = dispatcher(); Socket a = pair[0]; Socket b = pair[1]) {
-            io.register(a, (d, band, code) -> {
+        Socket[] sentinelPair = Socket.pair(backend(), false);
+        try (SignalIo io = dispatcher(); Socket a = pair[0]; Socket b = pair[1];
+             Socket sentinel = sentinelPair[0]; Socket sentinelPeer = sentinelPair[1]) {
+            SignalIo.Handler recordAndDrain = (d, band, code) -> {
                 events.add(new Event(d, band, code));
                 while (d.read(new byte[64], 0, 64) > 0) {
                     // drain to EAGAIN: signal-driven I/O is edge-like
                 }
-            });
+            };
+            io.register(a, recordAndDrain);
+            io.register(sentinel, recordAndDrain);
             assertEquals(expectedMethod(), io.method());
             assertTrue(a.isNonBlocking() && a.isAsync(), "register makes it non-blocking and O_ASYNC");
             assertEquals(new Descriptor.Owner(Descriptor.OwnerType.THREAD, io.threadId()), a.ownerEx());
@@ -97,9 +107,16 @@ class SignalIoTest {
             assertEquals(SignalIo.Code.IN, e.code);
             assertTrue((e.band & Poll.IN) != 0, e.toString());
             assertTrue(io.isDispatcherThread(e.thread), "handlers run on the dispatcher thread");
+            writeFully(sentinelPeer, bytes("s"));
+            assertTrue(next(events).descriptor == sentinel, "exactly one event for the write");
             writeFully(b, bytes("again"));
-            assertEquals(SignalIo.Code.IN, next(events).code, "a new edge, a new event");
+            e = next(events);
+            assertTrue(e.descriptor == a && e.code == SignalIo.Code.IN, "a new edge, a new event: " + e);
+            writeFully(sentinelPeer, bytes("s"));
+            assertTrue(next(events).descriptor == sentinel, "exactly one event for the second write");
+            assertTrue(events.isEmpty(), events.toString());
             assertEquals(0, io.strays());
+            assertEquals(4, io.events());
         }
     }
 
@@ -489,8 +506,21 @@ class SignalIoTest {
             SignalIo io = dispatcher();
             int sig = io.signal();
             int tid = io.threadId();
-            io.register(a, (d, band, code) -> { });
+            // read in a handler: while the thread waits in sigtimedwait the kernel unblocks the waited-for
+            // signals (do_sigtimedwait keeps the real mask in real_blocked), and /proc shows that
+            BlockingQueue<Long> masks = new LinkedBlockingQueue<>();
+            io.register(a, (d, band, code) -> {
+                masks.add(Long.parseLong(taskStatus(Signals.threadId(backend()), "SigBlk"), 16));
+                while (d.read(new byte[16], 0, 16) > 0) {
+                    // drain
+                }
+            });
             assertTrue(Files.exists(Path.of("/proc/self/task/" + tid)));
+            writeFully(b, bytes("mask?"));
+            Long blocked = masks.poll(10, TimeUnit.SECONDS);
+            assertNotNull(blocked);
+            assertTrue((blocked & (1L << (sig - 1))) != 0 && (blocked & (1L << (Abi.SIGIO - 1))) != 0,
+                    "the dispatcher thread blocks its signal and SIGIO: " + Long.toHexString(blocked));
             assertEquals(Signals.Disposition.IGNORE, Signals.disposition(backend(), sig), "while in use");
             writeFully(b, bytes("pending"));
             io.close();
@@ -499,6 +529,8 @@ class SignalIoTest {
             assertEquals(flags, a.statusFlags());
             assertEquals(owner, a.ownerEx());
             assertEquals(0, a.ioSignal());
+            // the thread does not unblock its signals on the way out: it ends, and its mask and
+            // whatever was still pending for it end with it
             assertTrue(TestSupport.awaitTaskGone(tid), "the dispatcher thread has ended");
             assertEquals(Signals.Disposition.DEFAULT, Signals.disposition(backend(), sig), "disposition restored");
             assertEquals(0L, Long.parseLong(procStatus("ShdPnd"), 16), "nothing left pending");
@@ -588,6 +620,15 @@ class SignalIoTest {
             pool.shutdownNow();
         }
         assertEquals(0L, Long.parseLong(procStatus("ShdPnd"), 16), "nothing left pending");
+    }
+
+    private static String taskStatus(int tid, String field) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/task/" + tid + "/status"))) {
+            if (line.startsWith(field + ":")) {
+                return line.substring(field.length() + 1).trim();
+            }
+        }
+        throw new AssertionError(field);
     }
 
     private static String procStatus(String field) throws Exception {
@@ -795,6 +836,88 @@ class SignalIoTest {
             one.register(c, h);
             assertTrue(one.unregister(c));
             assertEquals(new Descriptor.Owner(Descriptor.OwnerType.PROCESS, pid), c.ownerEx());
+        }
+    }
+
+    /**
+     * A real-time signal that already has a handler (the JVM's, or another library's) is refused.
+     * The handler here is the JVM's own SIGSEGV action, copied onto a free real-time signal for the
+     * duration of the check; nothing sends that signal meanwhile.
+     */
+    @Test
+    void aRealtimeSignalWithAHandlerIsRefused() throws Exception {
+        int sig = Signals.realtimeMax(backend()) - 1;
+        assertEquals(Signals.Disposition.DEFAULT, Signals.disposition(backend(), sig));
+        org.iomux.spi.StructLayout l = backend().layout();
+        byte[] original = new byte[l.sigactionSize];
+        byte[] jvmHandler = new byte[l.sigactionSize];
+        try (NativeBuffer buffer = NativeBuffer.allocate(backend(), l.sigactionSize)) {
+            assertEquals(0, backend().sigaction(sig, 0, buffer.address()));
+            buffer.getBytes(0, original, 0, original.length);
+            assertEquals(0, backend().sigaction(11, 0, buffer.address())); // SIGSEGV: HotSpot's handler
+            buffer.getBytes(0, jvmHandler, 0, jvmHandler.length);
+        }
+        Signals.restoreDisposition(backend(), sig, jvmHandler);
+        try {
+            assertEquals(Signals.Disposition.HANDLER, Signals.disposition(backend(), sig));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> builder().signals(sig).start());
+            assertTrue(e.getMessage().contains("has a handler"), e.getMessage());
+            assertEquals(Signals.Disposition.HANDLER, Signals.disposition(backend(), sig), "left as it was");
+        } finally {
+            Signals.restoreDisposition(backend(), sig, original);
+        }
+        assertEquals(Signals.Disposition.DEFAULT, Signals.disposition(backend(), sig));
+    }
+
+    /** A tgkill of the dispatcher's signal (si_code SI_TKILL, no descriptor) is a stray: counted, never dispatched. */
+    @Test
+    void aStrayThreadDirectedSignalIsCountedAndDispatchingGoesOn() throws Exception {
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Socket[] pair = Socket.pair(backend(), false);
+        try (SignalIo io = dispatcher(); Socket a = pair[0]; Socket b = pair[1]) {
+            io.register(a, (d, band, code) -> events.add(new Event(d, band, code)));
+            Signals.killThread(backend(), io.threadId(), io.signal());
+            Signals.killThread(backend(), io.threadId(), io.signal());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (io.strays() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(2, io.strays());
+            writeFully(b, bytes("x"));
+            Event e = next(events);
+            assertTrue(e.descriptor == a && e.code == SignalIo.Code.IN, e.toString());
+            assertTrue(events.isEmpty(), "the strays reached no handler: " + events);
+            assertEquals(2, io.strays());
+            assertEquals(0, io.overflows());
+        }
+    }
+
+    /**
+     * What a pipe delivers: IN at the read end when written to, OUT at the write end when a read
+     * frees room (pipe_read signals the writers on every read), IN at the read end when the last
+     * writer closes, where a read then returns end of stream.
+     */
+    @Test
+    void aPipeSignalsInAtTheReadEndAndOutAtTheWriteEnd() throws Exception {
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        try (SignalIo io = dispatcher(); Pipe pipe = Pipe.open(backend(), false)) {
+            Descriptor source = pipe.source();
+            Descriptor sink = pipe.sink();
+            io.register(source, (d, band, code) -> events.add(new Event(d, band, code)));
+            io.register(sink, (d, band, code) -> events.add(new Event(d, band, code)));
+            writeFully(sink, bytes("x"));
+            Event e = next(events);
+            assertTrue(e.descriptor == source && e.code == SignalIo.Code.IN && (e.band & Poll.IN) != 0, e.toString());
+            assertEquals(1, source.read(new byte[8], 0, 8));
+            e = next(events);
+            assertTrue(e.descriptor == sink && e.code == SignalIo.Code.OUT && (e.band & Poll.OUT) != 0, e.toString());
+            assertTrue(io.unregister(sink));
+            sink.close();
+            e = next(events);
+            assertTrue(e.descriptor == source && e.code == SignalIo.Code.IN, e.toString());
+            assertEquals(Descriptor.EOF, source.read(new byte[8], 0, 8));
+            assertTrue(events.isEmpty(), events.toString());
         }
     }
 
