@@ -85,10 +85,11 @@ import org.iomux.spi.Backend;
  *
  * <h2>Threads</h2>
  * {@link #register} and {@link #unregister} may be called from any thread, including from a
- * handler. After {@code unregister} returns no handler call for that descriptor starts, and, if
- * it was called from another thread, none is running either: it waits for a running one to return
- * (called from a handler, it cannot wait, and that handler's own call is the one running). A handler that throws (an exception, or an
- * error such as {@link StackOverflowError}) is reported to the {@link FailureListener} and counted
+ * handler. After {@code unregister} returns no handler call for that descriptor starts, and none
+ * is running unless the caller is a handler itself: called from another thread, it waits for a
+ * running call to return (from a handler there is nothing to wait for, as the dispatcher thread
+ * runs one handler at a time). A handler that throws (an exception, or an error such as
+ * {@link StackOverflowError}) is reported to the {@link FailureListener} and counted
  * ({@link #handlerFailures()}); the dispatcher goes on, and so it does if the listener throws. Only
  * an error no thread can be trusted after ({@link OutOfMemoryError}, {@link InternalError}), or a
  * failing {@code poll}/{@code read} of the dispatcher itself, ends the dispatcher: its thread
@@ -321,7 +322,11 @@ public final class SignalIo implements AutoCloseable {
             return this;
         }
 
-        /** How many queued signals one {@code read} of the signalfd takes (1 to 1024, default 64). */
+        /**
+         * How many queued signals the dispatcher takes per turn, before it looks at newcomers, an
+         * overflow and close (1 to 1024, default 64): one {@code read} of the signalfd, or up to that
+         * many {@code sigtimedwait} calls.
+         */
         public Builder batch(int batch) {
             if (batch < 1 || batch > 1024) {
                 throw new IllegalArgumentException("batch " + batch + " is outside [1, 1024]");
@@ -1012,7 +1017,7 @@ public final class SignalIo implements AutoCloseable {
      * the dispatcher thread as it ends; the thread's mask is left as it is (see below).
      */
     private void shutdown(SignalSet mask, SignalFd signalFd, Poll waitSet, Poll sweep) {
-        List<Registration> all = new ArrayList<>();
+        List<Registration> unrestored = new ArrayList<>();
         List<Throwable> failed = new ArrayList<>();
         synchronized (tableLock) {
             // any register or unregister in flight has finished its fcntls; later ones see closed
@@ -1026,7 +1031,7 @@ public final class SignalIo implements AutoCloseable {
                     try {
                         restore(r);
                     } catch (ErrnoException | RuntimeException e) {
-                        all.add(r);
+                        unrestored.add(r);
                         failed.add(e);
                     }
                 }
@@ -1041,7 +1046,7 @@ public final class SignalIo implements AutoCloseable {
             r.polled.countDown();
         }
         for (int i = 0; i < failed.size(); i++) {
-            report(all.get(i).descriptor, failed.get(i));
+            report(unrestored.get(i).descriptor, failed.get(i));
         }
         // with O_ASYNC off everywhere the kernel queues nothing new for I/O; take what is queued
         try {
