@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.iomux.spi.Abi;
 import org.iomux.spi.Backend;
@@ -32,7 +33,8 @@ import org.iomux.spi.Backend;
  *       signals are thread-directed and can only be queued for that thread, never delivered to
  *       another JVM thread.</li>
  *   <li>The thread consumes the queue synchronously, many {@code siginfo}s per system call, with a
- *       {@link SignalFd}, and calls handlers in Java on its own stack. No code runs in a signal
+ *       {@link SignalFd} (or, where signalfd is unavailable, with {@code sigtimedwait}: see
+ *       {@link Method}), and calls handlers in Java on its own stack. No code runs in a signal
  *       handler; none is installed.</li>
  *   <li>While a dispatcher uses a real-time signal, that signal's process-wide disposition is
  *       {@code SIG_IGN} (restored when the last dispatcher using it closes). Blocked signals are
@@ -53,10 +55,17 @@ import org.iomux.spi.Backend;
  * (TLPI table 63-7): on a connected stream socket, {@code IN} when data (or end of stream) arrives,
  * {@code OUT} when send space frees up, {@code HUP} (band {@code POLLHUP|POLLERR}) or {@code IN} at
  * the peer's close; on a listening socket, {@code IN} for each new connection; on a pipe, {@code IN}
- * at the read end when written to or when the last writer closes, {@code OUT} at the write end.
+ * at the read end for each write and when the last writer closes, {@code OUT} at the write end after
+ * each read (pipe_read signals the writers whenever it returns).
  * Sockets, pipes, FIFOs and terminals support {@code O_ASYNC}; regular files and directories do not
  * (the kernel accepts the flag and never signals), nor do epoll, eventfd or signalfd descriptors:
  * {@link #register} rejects those.
+ *
+ * <p>A queued signal names its descriptor by number ({@code si_fd}) only. Signals still queued for a
+ * descriptor that was unregistered or closed are dropped ({@link #dropped()}), also when a
+ * descriptor registered since has the same number: the dispatcher arms a newcomer only once it has
+ * read every signal queued before the newcomer was set up, and its registration poll (below) makes
+ * good any of the newcomer's own signals dropped meanwhile.
  *
  * <p>Input that arrived before registration produces no signal; {@link #register} therefore has
  * the dispatcher poll the descriptor once for its input events and deliver what is ready (code
@@ -68,20 +77,38 @@ import org.iomux.spi.Backend;
  *
  * <h2>Queue overflow</h2>
  * Each queued signal counts against {@code RLIMIT_SIGPENDING}. When the queue is full the kernel
- * sends a plain {@code SIGIO} instead and the per-descriptor information is lost. On {@code SIGIO}
+ * sends a plain {@code SIGIO} instead and the per-descriptor information is lost. On such a
+ * {@code SIGIO} (one the kernel sent: {@code si_code > 0}; one sent with kill or tgkill is a stray)
  * the dispatcher counts an overflow ({@link #overflows()}) and polls every registered descriptor
  * with {@code poll(2)}, delivering what is ready ({@link Code#POLLED}): no readiness is lost, and
  * a handler may see a spurious event, which draining to {@code EAGAIN} absorbs.
  *
  * <h2>Threads</h2>
  * {@link #register} and {@link #unregister} may be called from any thread, including from a
- * handler. After {@code unregister} returns no new handler call for that descriptor starts; one
- * already running on the dispatcher thread finishes. A handler that throws is reported to the
- * {@link FailureListener} and counted ({@link #handlerFailures()}); the dispatcher goes on.
- * {@link #close()} stops the thread, restores every registered descriptor's flags, owner and
- * signal, drains what is still queued, restores the thread's mask and the signal dispositions, and
- * waits for the thread to end (unless called from a handler, in which case the dispatcher ends
- * when the handler returns). Closing does not close any registered descriptor.
+ * handler. After {@code unregister} returns no handler call for that descriptor starts, and none
+ * is running unless the caller is a handler itself: called from another thread, it waits for a
+ * running call to return (from a handler there is nothing to wait for, as the dispatcher thread
+ * runs one handler at a time). A handler that throws (an exception, or an error such as
+ * {@link StackOverflowError}) is reported to the {@link FailureListener} and counted
+ * ({@link #handlerFailures()}); the dispatcher goes on, and so it does if the listener throws. Only
+ * an error no thread can be trusted after ({@link OutOfMemoryError}, {@link InternalError}), or a
+ * failing {@code poll}/{@code read} of the dispatcher itself, ends the dispatcher: its thread
+ * restores everything as {@link #close()} does, reports the failure (descriptor {@code null}) and
+ * ends, rethrowing such an error; the dispatcher is then closed ({@link #isOpen()} is false and
+ * {@link #register} throws {@link IllegalStateException}).
+ *
+ * <p>A thread started from a handler inherits the dispatcher thread's signal mask (pthread_create(3):
+ * "The new thread inherits a copy of the creating thread's signal mask"), so it blocks this
+ * dispatcher's signals and {@code SIGIO} for good. That is harmless to the dispatcher (signals for registered descriptors are directed at its
+ * thread alone), but such a thread never receives those signals itself; start threads, and pools
+ * that start them lazily, outside handlers.
+ *
+ * <p>{@link #close()} stops the thread, restores every registered descriptor's flags, owner and
+ * signal (a {@code register} racing it either finishes first and is restored, or is refused), drains
+ * what is still queued, restores the signal dispositions, and waits for the thread to end (unless
+ * called from a handler, in which case the dispatcher ends when the handler returns). The thread's
+ * mask is not restored but ends with the thread, along with anything still pending for it. Closing
+ * does not close any registered descriptor.
  */
 public final class SignalIo implements AutoCloseable {
 
@@ -118,6 +145,18 @@ public final class SignalIo implements AutoCloseable {
         }
     }
 
+    /** How the dispatcher thread takes its queued signals. */
+    public enum Method {
+        /** A {@code signalfd(2)}: a batch per {@code read}, and {@code poll} waits for it and for wake-ups. */
+        SIGNALFD,
+        /**
+         * {@code sigtimedwait(2)}, one signal per call: the fallback where {@code signalfd} is
+         * unavailable. The dispatcher waits at most {@link SignalIo#FALLBACK_WAIT_MILLIS} at a time
+         * and is woken early by a signal it is sent.
+         */
+        SIGTIMEDWAIT
+    }
+
     /** Called on the dispatcher thread for each event of a registered descriptor. */
     @FunctionalInterface
     public interface Handler {
@@ -129,18 +168,34 @@ public final class SignalIo implements AutoCloseable {
         void ready(Descriptor descriptor, int band, Code code) throws Exception;
     }
 
-    /** Told when a handler throws. Runs on the dispatcher thread. */
+    /**
+     * Told when a handler throws, or (with a {@code null} descriptor) when the dispatcher itself
+     * fails and ends. Runs on the dispatcher thread; what it throws is ignored.
+     */
     @FunctionalInterface
     public interface FailureListener {
         void failed(Descriptor descriptor, Throwable failure);
     }
 
+    /**
+     * With {@link Method#SIGTIMEDWAIT}, how long the idle dispatcher waits for a signal before it
+     * looks for newcomers and for close(), should a wake-up signal have been refused (a full queue).
+     */
+    public static final int FALLBACK_WAIT_MILLIS = 10;
+
     /** The events a registration is polled for after an overflow, unless told otherwise. */
     public static final int DEFAULT_SWEEP_EVENTS = Poll.IN | Poll.PRI | Poll.OUT;
 
     private static final AtomicInteger THREAD_NUMBER = new AtomicInteger();
+    /** {@code EACCES}, which a sandbox may return for signalfd (not among Abi's errno constants). */
+    private static final int EACCES = 13;
     /** Real-time signal number to [number of dispatchers using it, saved struct sigaction]. */
     private static final Map<Integer, Object[]> DISPOSITIONS = new HashMap<>();
+    /**
+     * Held (inside a dispatcher's tableLock) from register's check that a descriptor is not set up for
+     * signals to its setting up, so that two dispatchers cannot both pass the check for one descriptor.
+     */
+    private static final Object SETUP = new Object();
 
     private final Backend backend;
     private final int[] signals;
@@ -151,10 +206,52 @@ public final class SignalIo implements AutoCloseable {
     private final CountDownLatch started = new CountDownLatch(1);
     private final AtomicBoolean closing = new AtomicBoolean();
     private final ConcurrentLinkedQueue<Registration> newcomers = new ConcurrentLinkedQueue<>();
+    /**
+     * Guards the table's writers, {@link #closed}, and every change of a registered descriptor's
+     * flags, owner and signal: register and unregister set up and restore descriptors while holding
+     * it, and the dispatcher's shutdown restores them all and sets {@code closed} while holding it. So
+     * once the shutdown has released it, no descriptor is set up for this dispatcher's thread and none
+     * will be: no fcntl in flight can leave {@code O_ASYNC} on, owned by a thread that is about to
+     * exit (the kernel keeps a reference to the owner's struct pid, so signals to a dead owner go
+     * nowhere, but a later F_SETOWN_EX naming the number would find whichever thread has it now).
+     */
     private final Object tableLock = new Object();
+    /** Set by the dispatcher thread's shutdown, under {@link #tableLock}: register refuses from then on. */
+    private boolean closed;
     private volatile AtomicReferenceArray<Registration> table = new AtomicReferenceArray<>(64);
     private volatile int tid;
+    private final int pid;
+    /** What was asked for: null for signalfd, or sigtimedwait if signalfd is unavailable. */
+    private final Method requested;
+    /** What the dispatcher thread uses; set before it says it has started. */
+    private volatile Method method;
+    /**
+     * The registration whose handler the dispatcher is in, or is about to enter: written before it
+     * checks {@code active} and cleared after the call, so that an unregister that clears
+     * {@code active} and then finds another value here knows no call for it can start (both fields
+     * are volatile, so one of the two threads sees the other's write).
+     */
+    private volatile Registration current;
     private volatile Throwable startFailure;
+
+    /**
+     * Signals this dispatcher sent its own thread with tgkill (markers, see {@link #armNewcomers}),
+     * per signal index: counted before each is sent ({@code selfSent}), and settled once read or once
+     * the send failed ({@code selfSettled}). A tgkill'd signal read while some are unsettled is taken
+     * for one of them; a stray tgkill from this process looks the same, so one may be taken for the
+     * other, which shifts nothing but which of the two is counted as a stray.
+     */
+    private final AtomicLongArray selfSent;
+    private final AtomicLongArray selfSettled;
+
+    // dispatcher thread only
+    /** Newcomers taken from the queue, not yet armed: signals for their number may be stale. */
+    private final ArrayList<Registration> arming = new ArrayList<>();
+    /** Newcomers taken while a round of markers for {@link #arming} was out: they need a later one. */
+    private final ArrayList<Registration> armingNext = new ArrayList<>();
+    private boolean markersOut;
+    private final long[] markerTarget;
+    private final boolean[] markerUnsent;
 
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong overflows = new AtomicLong();
@@ -173,7 +270,18 @@ public final class SignalIo implements AutoCloseable {
         int savedFlags;
         Descriptor.Owner savedOwner;
         int savedSignal;
+        /** The overflow count before it was set up: one since may have lost its signals. */
+        long overflowsBefore;
         volatile boolean active = true;
+        /**
+         * Dispatcher thread only: signals for its number are delivered to it only once set; before,
+         * they may have been queued for an earlier descriptor with the number (see armNewcomers).
+         */
+        boolean armed;
+        /** Dispatcher thread only: the bands of the signals dropped while it was not armed. */
+        int unarmedBand;
+        /** Set by an unregister waiting for this registration's handler call to end: notify it. */
+        volatile boolean awaited;
 
         Registration(Descriptor descriptor, int fd, int signal, int sweepEvents, Handler handler) {
             this.descriptor = descriptor;
@@ -192,6 +300,7 @@ public final class SignalIo implements AutoCloseable {
         private boolean daemon = true;
         private String name;
         private FailureListener failureListener;
+        private Method method;
 
         private Builder() {}
 
@@ -213,12 +322,27 @@ public final class SignalIo implements AutoCloseable {
             return this;
         }
 
-        /** How many queued signals one {@code read} of the signalfd takes (1 to 1024, default 64). */
+        /**
+         * How many queued signals the dispatcher takes per turn, before it looks at newcomers, an
+         * overflow and close (1 to 1024, default 64): one {@code read} of the signalfd, or up to that
+         * many {@code sigtimedwait} calls.
+         */
         public Builder batch(int batch) {
             if (batch < 1 || batch > 1024) {
                 throw new IllegalArgumentException("batch " + batch + " is outside [1, 1024]");
             }
             this.batch = batch;
+            return this;
+        }
+
+        /**
+         * How the dispatcher takes its signals. Default ({@code null}): {@link Method#SIGNALFD}, or
+         * {@link Method#SIGTIMEDWAIT} where {@code signalfd(2)} is unavailable ({@code ENOSYS},
+         * {@code EPERM} or {@code EACCES}, as under some seccomp filters). Asking for
+         * {@code SIGNALFD} makes {@link #start()} fail there instead.
+         */
+        public Builder method(Method method) {
+            this.method = method;
             return this;
         }
 
@@ -248,7 +372,7 @@ public final class SignalIo implements AutoCloseable {
             Backend b = backend != null ? backend : Backends.defaultBackend();
             return new SignalIo(b, signals != null ? signals : new int[] {freeSignal(b)}, batch, daemon,
                     name != null ? name : "iomux-sigio-" + THREAD_NUMBER.incrementAndGet(),
-                    failureListener != null ? failureListener : SignalIo::log);
+                    failureListener != null ? failureListener : SignalIo::log, method);
         }
     }
 
@@ -262,11 +386,17 @@ public final class SignalIo implements AutoCloseable {
     }
 
     private SignalIo(Backend backend, int[] signals, int batch, boolean daemon, String name,
-            FailureListener failureListener) throws ErrnoException {
+            FailureListener failureListener, Method requested) throws ErrnoException {
         this.backend = backend;
+        this.requested = requested;
+        this.pid = backend.getpid();
         this.signals = signals;
         this.batch = batch;
         this.failureListener = failureListener;
+        this.selfSent = new AtomicLongArray(signals.length);
+        this.selfSettled = new AtomicLongArray(signals.length);
+        this.markerTarget = new long[signals.length];
+        this.markerUnsent = new boolean[signals.length];
         int min = Signals.realtimeMin(backend);
         int max = Signals.realtimeMax(backend);
         for (int i = 0; i < signals.length; i++) {
@@ -349,7 +479,9 @@ public final class SignalIo implements AutoCloseable {
      * @param sweepEvents the {@code poll} events checked for it after an overflow (its input events also
      *                    at registration)
      * @throws IllegalStateException    if the dispatcher or the descriptor is closed, or the descriptor
-     *                                  is already registered
+     *                                  is already registered, here or with another dispatcher, or is
+     *                                  otherwise set up for signals already ({@code O_ASYNC} on,
+     *                                  {@code F_SETSIG} set, or a thread owner)
      * @throws IllegalArgumentException for a signal not this dispatcher's, or a descriptor that does
      *                                  not support {@code O_ASYNC} (regular file, directory, epoll,
      *                                  eventfd, signalfd, ...)
@@ -364,52 +496,79 @@ public final class SignalIo implements AutoCloseable {
             throw new IllegalArgumentException("signal " + signal + " is not one of this dispatcher's " + signalList());
         }
         Errors.checkFlags("sweep events", sweepEvents, Poll.ALL_FLAGS);
-        int flags = descriptor.statusFlags(); // EBADF for a number that is not open; ISE if closed
-        int fd = descriptor.fd();
+        int fd = descriptor.fd(); // IllegalStateException if closed
         checkSupportsAsync(fd);
         Registration r = new Registration(descriptor, fd, signal, sweepEvents, handler);
-        r.savedFlags = flags;
-        r.savedOwner = descriptor.ownerEx();
-        r.savedSignal = descriptor.ioSignal();
         synchronized (tableLock) {
-            AtomicReferenceArray<Registration> t = table;
-            if (fd >= t.length()) {
-                AtomicReferenceArray<Registration> bigger = new AtomicReferenceArray<>(Math.max(fd + 1, t.length() * 2));
-                for (int i = 0; i < t.length(); i++) {
-                    bigger.set(i, t.get(i));
+            if (closed) {
+                throw new IllegalStateException("signal dispatcher is closed");
+            }
+            synchronized (SETUP) {
+                int flags = descriptor.statusFlags(); // EBADF for a number that is not open
+                AtomicReferenceArray<Registration> t = table;
+                if (fd >= t.length()) {
+                    AtomicReferenceArray<Registration> bigger = new AtomicReferenceArray<>(Math.max(fd + 1, t.length() * 2));
+                    for (int i = 0; i < t.length(); i++) {
+                        bigger.set(i, t.get(i));
+                    }
+                    table = t = bigger;
                 }
-                table = t = bigger;
+                Registration existing = t.get(fd);
+                if (existing != null && existing.descriptor.isOpen()) {
+                    throw new IllegalStateException("fd " + fd + " is already registered with this dispatcher");
+                }
+                Descriptor.Owner owner = descriptor.ownerEx();
+                int ioSignal = descriptor.ioSignal();
+                // Registered with another dispatcher, or set up by other code: taking it over would
+                // leave the other party's bookkeeping wrong (its unregister or close would restore
+                // this descriptor under us). A process or process-group owner is fine: it only
+                // matters while O_ASYNC is on, and unregister puts it back.
+                if ((flags & Abi.O_ASYNC) != 0 || ioSignal != 0
+                        || (owner.type() == Descriptor.OwnerType.THREAD && owner.id() != 0)) {
+                    throw new IllegalStateException("fd " + fd + " is already set up for signal-driven I/O ("
+                            + ((flags & Abi.O_ASYNC) != 0 ? "O_ASYNC on, " : "") + "F_SETSIG " + ioSignal
+                            + ", owner " + owner + "): registered with another dispatcher, or in use by other code");
+                }
+                r.savedFlags = flags;
+                r.savedOwner = owner;
+                r.savedSignal = ioSignal;
+                r.overflowsBefore = overflows.get();
+                t.set(fd, r);
+                try {
+                    descriptor.setIoSignal(signal);
+                    // the dispatcher thread is alive: it sets closed under tableLock before it ends
+                    descriptor.setOwner(Descriptor.OwnerType.THREAD, tid);
+                    descriptor.setStatusFlags(flags | Abi.O_NONBLOCK | Abi.O_ASYNC);
+                } catch (ErrnoException | RuntimeException e) {
+                    r.active = false;
+                    t.set(fd, null);
+                    restore(r);
+                    throw e;
+                }
             }
-            Registration existing = t.get(fd);
-            if (existing != null && existing.descriptor.isOpen()) {
-                throw new IllegalStateException("fd " + fd + " is already registered with this dispatcher");
-            }
-            t.set(fd, r);
+            // The dispatcher arms the newcomer, then polls it once: input from before O_ASYNC made no
+            // signal. Added under the lock, so that the shutdown, which sets closed under it, finds
+            // every newcomer whose register is waiting for that poll.
+            newcomers.add(r);
+            wakeLocked();
         }
-        try {
-            descriptor.setIoSignal(signal);
-            descriptor.setOwner(Descriptor.OwnerType.THREAD, tid);
-            descriptor.setStatusFlags(flags | Abi.O_NONBLOCK | Abi.O_ASYNC);
-        } catch (ErrnoException | RuntimeException e) {
-            remove(r);
-            restore(r);
-            throw e;
-        }
-        // input from before O_ASYNC made no signal: the dispatcher polls the newcomer once
-        newcomers.add(r);
-        wakeup.signal();
         if (Thread.currentThread() != thread) { // on the dispatcher thread: polled when the handler returns
             uninterruptibly(r.polled::await);
         }
     }
 
     /**
-     * Stops signal-driven I/O on {@code descriptor} and restores its flags, owner and signal.
+     * Stops signal-driven I/O on {@code descriptor} and restores its flags, owner and signal. Called
+     * from another thread while the descriptor's handler is running on the dispatcher thread, it
+     * waits for that call to return (so the handler must not wait for the unregistering thread);
+     * from a handler it returns at once.
      *
      * @return false if it was not registered
      */
     public boolean unregister(Descriptor descriptor) throws ErrnoException {
         Registration r = null;
+        // restored under the lock: the shutdown cannot restore the dispositions while this descriptor
+        // still signals the dispatcher thread
         synchronized (tableLock) {
             AtomicReferenceArray<Registration> t = table;
             if (descriptor.isOpen()) {
@@ -428,13 +587,40 @@ public final class SignalIo implements AutoCloseable {
                     }
                 }
             }
+            if (r == null) {
+                return false;
+            }
+            r.active = false;
+            restore(r);
         }
-        if (r == null) {
-            return false;
-        }
-        r.active = false;
-        restore(r);
+        if (Thread.currentThread() != thread) {
+            awaitHandlerReturn(r);
+        } // on the dispatcher thread, from a handler: r's handler is not running, or is the caller
         return true;
+    }
+
+    /**
+     * Waits until the dispatcher is neither in {@code r}'s handler nor about to enter it. Called after
+     * {@code r.active} was cleared: a dispatch that publishes {@code current = r} later sees that.
+     */
+    private void awaitHandlerReturn(Registration r) {
+        if (current != r) {
+            return;
+        }
+        r.awaited = true; // before reading current again: the dispatcher clears current, then reads this
+        boolean interrupted = false;
+        synchronized (r) {
+            while (current == r) {
+                try {
+                    r.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true; // short, and must finish: see uninterruptibly
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void remove(Registration r) {
@@ -479,27 +665,37 @@ public final class SignalIo implements AutoCloseable {
 
     private void run() {
         SignalSet mask = null;
-        SignalSet oldMask = null;
         SignalFd signalFd = null;
         Poll waitSet = null;
         Poll sweep = null;
-        boolean blocked = false;
         try {
             mask = SignalSet.of(backend, signals).add(Abi.SIGIO);
-            oldMask = SignalSet.of(backend);
-            Signals.mask(Abi.SIG_BLOCK, mask, oldMask);
-            blocked = true;
+            // never unblocked: this thread ends with the dispatcher, and what is still pending for it
+            // then goes with it (see shutdown)
+            Signals.mask(Abi.SIG_BLOCK, mask, null);
             tid = backend.gettid();
-            signalFd = SignalFd.open(backend, mask, true, batch);
-            waitSet = Poll.open(backend, 2);
-            waitSet.add(signalFd, Poll.IN);
-            waitSet.add(wakeup, Poll.IN);
+            if (requested != Method.SIGTIMEDWAIT) {
+                try {
+                    signalFd = SignalFd.open(backend, mask, true, batch);
+                } catch (ErrnoException e) {
+                    // ENOSYS: no signalfd in this kernel, or a seccomp filter says so; EPERM, EACCES:
+                    // a seccomp filter or sandbox forbids it. sigtimedwait(2) then does the job.
+                    int errno = e.errno();
+                    if (requested == Method.SIGNALFD || (errno != Abi.ENOSYS && errno != Abi.EPERM && errno != EACCES)) {
+                        throw e;
+                    }
+                }
+            }
+            method = signalFd != null ? Method.SIGNALFD : Method.SIGTIMEDWAIT;
+            if (signalFd != null) {
+                waitSet = Poll.open(backend, 2);
+                waitSet.add(signalFd, Poll.IN);
+                waitSet.add(wakeup, Poll.IN);
+            }
             sweep = Poll.open(backend, 64);
         } catch (Throwable t) {
             startFailure = t;
-            closeQuietly(sweep, waitSet, signalFd);
-            unmask(blocked ? oldMask : null);
-            closeQuietly(mask, oldMask);
+            closeQuietly(sweep, waitSet, signalFd, mask);
             started.countDown();
             return;
         }
@@ -508,99 +704,268 @@ public final class SignalIo implements AutoCloseable {
         for (int i = 0; i < infos.length; i++) {
             infos[i] = new SigInfo();
         }
+        Error fatal = null;
         try {
+            // One batch per turn, then the newcomers, the overflow sweep and closing get their turn:
+            // reading until the queue is empty could take forever under a steady flow of signals,
+            // such as a handler whose own write raises the next one.
+            boolean more = false; // the last read filled the batch: more may be queued
             while (!closing.get()) {
-                waitSet.poll(-1);
-                if (waitSet.revents(1) != 0) {
-                    wakeup.drain();
-                    pollNewcomers(sweep);
+                if (signalFd != null) {
+                    waitSet.poll(more ? 0 : -1);
+                    if (waitSet.revents(1) != 0) {
+                        wakeup.drain();
+                    }
+                }
+                takeNewcomers(); // before the read: armNewcomers relies on it
+                int n;
+                if (signalFd != null) {
+                    n = signalFd.read(infos);
+                } else {
+                    // sigtimedwait cannot wait for the eventfd too: register and close() wake this
+                    // thread with a signal instead, and the short timeout covers a refused one
+                    boolean idle = !more && arming.isEmpty() && armingNext.isEmpty();
+                    n = waitBatch(mask, infos, idle ? FALLBACK_WAIT_MILLIS * 1_000_000L : 0);
                 }
                 boolean overflow = false;
-                int n;
-                while ((n = signalFd.read(infos)) > 0) {
-                    for (int i = 0; i < n; i++) {
-                        SigInfo si = infos[i];
-                        if (si.signo() == Abi.SIGIO) {
+                for (int i = 0; i < n; i++) {
+                    SigInfo si = infos[i];
+                    if (si.signo() == Abi.SIGIO) {
+                        // the kernel's fallback when the real-time queue is full (send_sigio_to_task:
+                        // SEND_SIG_PRIV, si_code SI_KERNEL); one sent by kill or tgkill (si_code <= 0)
+                        // is a stray like any other and says nothing about the queue
+                        if (si.code() > 0) {
                             overflow = true;
-                        } else if (si.isIo()) {
-                            dispatch(si.fd(), (int) si.band(), Code.of(si.code()));
                         } else {
                             strays.incrementAndGet();
                         }
+                    } else if (si.isIo()) {
+                        dispatch(si.fd(), (int) si.band(), Code.of(si.code()));
+                    } else if (!settleSelfSignal(si)) {
+                        strays.incrementAndGet();
                     }
                 }
+                more = n == infos.length;
                 if (overflow) {
                     overflows.incrementAndGet();
                     sweepAll(sweep);
                 }
+                armNewcomers(more, sweep);
             }
         } catch (Throwable t) {
-            failureListener.failed(null, t);
+            // ErrnoException from poll or read, or an Error that no thread survives: the dispatcher ends
+            if (isFatal(t)) {
+                fatal = (Error) t;
+            }
+            report(null, t);
         } finally {
-            shutdown(mask, oldMask, signalFd, waitSet, sweep);
+            // however the loop ended, this dispatcher is closed from now on: isOpen() says so and
+            // register refuses (it would name a thread that is about to exit, whose tid the kernel may
+            // give to another thread)
+            closing.set(true);
+            shutdown(mask, signalFd, waitSet, sweep);
+        }
+        if (fatal != null) {
+            throw fatal; // after the cleanup: to the thread's uncaught exception handler
+        }
+    }
+
+    /**
+     * Errors after which the thread cannot be trusted to go on (OutOfMemoryError, InternalError,
+     * UnknownError). A StackOverflowError is a VirtualMachineError too, but once thrown the stack is
+     * unwound to the frame that catches it: a handler's is that handler's failure.
+     */
+    private static boolean isFatal(Throwable t) {
+        return t instanceof VirtualMachineError && !(t instanceof StackOverflowError);
+    }
+
+    /** Tells the failure listener; if the listener itself throws, that is ignored, unless fatal. */
+    private void report(Descriptor descriptor, Throwable failure) {
+        try {
+            failureListener.failed(descriptor, failure);
+        } catch (Throwable t) {
+            if (isFatal(t)) {
+                throw (Error) t;
+            }
+            // a failing failure listener must not stop the dispatcher either
         }
     }
 
     private void dispatch(int fd, int band, Code code) {
         AtomicReferenceArray<Registration> t = table;
         Registration r = fd >= 0 && fd < t.length() ? t.get(fd) : null;
-        if (r == null || !r.active) {
+        if (r == null) {
             dropped.incrementAndGet(); // queued before unregister, or for a closed descriptor
             return;
         }
-        if (!r.descriptor.isOpen()) {
-            remove(r);
+        if (!r.armed) {
+            // maybe queued for an earlier descriptor with this number; if it was this one's, arming
+            // polls for it (unarmedBand says which events to add to the input events)
+            r.unarmedBand |= band;
             dropped.incrementAndGet();
             return;
         }
-        events.incrementAndGet();
+        current = r;
         try {
-            r.handler.ready(r.descriptor, band, code);
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Throwable e) {
-            failures.incrementAndGet();
+            if (!r.active) {
+                dropped.incrementAndGet();
+                return;
+            }
+            if (!r.descriptor.isOpen()) {
+                remove(r);
+                dropped.incrementAndGet();
+                return;
+            }
+            events.incrementAndGet();
             try {
-                failureListener.failed(r.descriptor, e);
-            } catch (RuntimeException ignored) {
-                // a failing failure listener must not stop the dispatcher either
+                r.handler.ready(r.descriptor, band, code);
+            } catch (Throwable e) {
+                if (isFatal(e)) {
+                    throw (Error) e;
+                }
+                failures.incrementAndGet();
+                report(r.descriptor, e);
             }
-        }
-    }
-
-    private void pollNewcomers(Poll sweep) throws ErrnoException {
-        List<Registration> batch = new ArrayList<>();
-        for (Registration r; (r = newcomers.poll()) != null; ) {
-            batch.add(r);
-        }
-        try {
-            pollAndDispatch(sweep, batch, ~(Poll.OUT | Poll.WRNORM | Poll.WRBAND));
         } finally {
-            for (Registration r : batch) {
-                r.polled.countDown();
+            current = null;
+            if (r.awaited) {
+                synchronized (r) {
+                    r.notifyAll();
+                }
             }
         }
     }
 
+    /**
+     * Up to {@code infos.length} signals by {@code sigtimedwait(2)}: the first waiting at most
+     * {@code timeoutNanos}, the others not at all. Like a signalfd read, fewer than asked means the
+     * queue was found empty.
+     */
+    private static int waitBatch(SignalSet mask, SigInfo[] infos, long timeoutNanos) throws ErrnoException {
+        if (Signals.waitFor(mask, infos[0], timeoutNanos) == 0) {
+            return 0;
+        }
+        int n = 1;
+        while (n < infos.length && Signals.waitFor(mask, infos[n], 0) != 0) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Wakes the dispatcher thread: to take a newcomer, or to close. Called holding tableLock with
+     * closed false, so the thread is alive and a tgkill cannot reach another thread with its tid.
+     */
+    private void wakeLocked() throws ErrnoException {
+        if (method == Method.SIGNALFD) {
+            wakeup.signal();
+        } else if (Thread.currentThread() != thread) { // the dispatcher thread looks for both each turn
+            sendSelfSignal(0);
+        }
+    }
+
+    private void takeNewcomers() {
+        for (Registration r; (r = newcomers.poll()) != null; ) {
+            (markersOut ? armingNext : arming).add(r);
+        }
+    }
+
+    /**
+     * Arms the newcomers once every signal that may be stale for their numbers has been read, then
+     * polls them. The kernel names a descriptor in a signal by number only (si_fd), so a signal
+     * queued for a descriptor that was then closed (or unregistered) would be delivered to a newcomer
+     * that got the same number. Any such signal was queued before the newcomer was set up, hence
+     * before it was taken from the queue; so a newcomer is armed after a read that followed its
+     * taking and
+     * <ul>
+     *   <li>found the queue empty (fewer signals than the batch), or</li>
+     *   <li>reached a marker: a signal the dispatcher sent its own thread (tgkill) after taking it,
+     *       one per signal it uses. The kernel queues a thread's real-time signals of one number in
+     *       order and dequeues them in that order (signal(7): "Multiple real-time signals of the
+     *       same type are delivered in the order they were sent"; signalfd(2) reads them as
+     *       delivery would), so what was queued before the marker has been read when the marker is. This bounds the wait when the queue never
+     *       empties (a steady flow, or a batch of 1).</li>
+     * </ul>
+     * Signals dropped meanwhile (stale, or the newcomer's own) are made good by the poll: its input
+     * events, plus those of the signals dropped for it, plus all its sweep events if the queue
+     * overflowed since it was set up.
+     *
+     * @param full whether the last read filled the batch (so the queue may not be empty)
+     */
+    private void armNewcomers(boolean full, Poll sweep) throws ErrnoException {
+        if (arming.isEmpty() && armingNext.isEmpty()) {
+            return;
+        }
+        if (!full) {
+            arming.addAll(armingNext);
+            armingNext.clear();
+            markersOut = false;
+            armAndPoll(sweep);
+            return;
+        }
+        if (markersOut) {
+            for (int i = 0; i < signals.length; i++) {
+                if (markerUnsent[i] && sendSelfSignal(i)) { // the queue was full: try again
+                    markerUnsent[i] = false;
+                    markerTarget[i] = selfSent.get(i);
+                }
+            }
+            for (int i = 0; i < signals.length; i++) {
+                if (markerUnsent[i] || selfSettled.get(i) < markerTarget[i]) {
+                    return;
+                }
+            }
+            markersOut = false;
+            armAndPoll(sweep);
+            arming.addAll(armingNext);
+            armingNext.clear();
+        }
+        if (!arming.isEmpty()) {
+            for (int i = 0; i < signals.length; i++) {
+                markerUnsent[i] = !sendSelfSignal(i);
+                markerTarget[i] = selfSent.get(i);
+            }
+            markersOut = true;
+        }
+    }
+
+    private void armAndPoll(Poll sweep) throws ErrnoException {
+        try {
+            long overflowCount = overflows.get();
+            sweep.clear();
+            for (int k = 0; k < arming.size(); k++) {
+                Registration r = arming.get(k);
+                r.armed = true;
+                int events = r.sweepEvents & (~(Poll.OUT | Poll.WRNORM | Poll.WRBAND) | r.unarmedBand
+                        | (r.overflowsBefore != overflowCount ? -1 : 0));
+                if (events != 0 && r.active && r.descriptor.isOpen()) {
+                    sweep.add(r.fd, events);
+                }
+            }
+            pollAndDispatch(sweep);
+        } finally {
+            for (int k = 0; k < arming.size(); k++) {
+                arming.get(k).polled.countDown();
+            }
+            arming.clear();
+        }
+    }
+
+    /** After an overflow: polls every armed registration for its sweep events. */
     private void sweepAll(Poll sweep) throws ErrnoException {
-        List<Registration> all = new ArrayList<>();
+        sweep.clear();
         AtomicReferenceArray<Registration> t = table;
         for (int i = 0; i < t.length(); i++) {
             Registration r = t.get(i);
-            if (r != null) {
-                all.add(r);
+            // one not armed yet is polled when it is, for all its sweep events after an overflow
+            if (r != null && r.armed && r.active && r.descriptor.isOpen()) {
+                sweep.add(r.fd, r.sweepEvents);
             }
         }
-        pollAndDispatch(sweep, all, -1);
+        pollAndDispatch(sweep);
     }
 
-    private void pollAndDispatch(Poll sweep, List<Registration> registrations, int eventMask) throws ErrnoException {
-        sweep.clear();
-        for (Registration r : registrations) {
-            if (r.active && r.descriptor.isOpen() && (r.sweepEvents & eventMask) != 0) {
-                sweep.add(r.fd, r.sweepEvents & eventMask);
-            }
-        }
+    private void pollAndDispatch(Poll sweep) throws ErrnoException {
         if (sweep.size() == 0 || sweep.poll(0) == 0) {
             return;
         }
@@ -612,57 +977,97 @@ public final class SignalIo implements AutoCloseable {
         }
     }
 
-    private void shutdown(SignalSet mask, SignalSet oldMask, SignalFd signalFd, Poll waitSet, Poll sweep) {
-        for (Registration r; (r = newcomers.poll()) != null; ) {
-            r.polled.countDown();
+    /** tgkill(getpid(), dispatcher thread, signals[i]); false if refused (EAGAIN: the queue is full). */
+    private boolean sendSelfSignal(int i) {
+        selfSent.incrementAndGet(i);
+        if (backend.tgkill(pid, tid, signals[i]) < 0) {
+            selfSettled.incrementAndGet(i);
+            return false;
         }
-        List<Registration> all = new ArrayList<>();
+        return true;
+    }
+
+    /** Whether a signal just read is one this dispatcher sent its thread (then settled). */
+    private boolean settleSelfSignal(SigInfo si) {
+        // tgkill gives SI_TKILL; glibc's sigtimedwait reports that as SI_USER ("since having SI_TKILL
+        // as a code is useful in general we fold the results"). A kill(2) SI_USER copy of the signal
+        // is process-directed, and discarded while the disposition is SIG_IGN: none is read here.
+        if (si.code() != Abi.SI_TKILL && si.code() != Abi.SI_USER) {
+            return false;
+        }
+        int signo = si.signo();
+        for (int i = 0; i < signals.length; i++) {
+            if (signals[i] == signo) {
+                for (;;) {
+                    long settled = selfSettled.get(i);
+                    if (settled >= selfSent.get(i)) {
+                        return false;
+                    }
+                    if (selfSettled.compareAndSet(i, settled, settled + 1)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Restores every registered descriptor, drains the queue and releases the dispositions. Runs on
+     * the dispatcher thread as it ends; the thread's mask is left as it is (see below).
+     */
+    private void shutdown(SignalSet mask, SignalFd signalFd, Poll waitSet, Poll sweep) {
+        List<Registration> unrestored = new ArrayList<>();
+        List<Throwable> failed = new ArrayList<>();
         synchronized (tableLock) {
+            // any register or unregister in flight has finished its fcntls; later ones see closed
+            closed = true;
             AtomicReferenceArray<Registration> t = table;
             for (int i = 0; i < t.length(); i++) {
                 Registration r = t.get(i);
                 if (r != null) {
-                    all.add(r);
                     t.set(i, null);
+                    r.active = false;
+                    try {
+                        restore(r);
+                    } catch (ErrnoException | RuntimeException e) {
+                        unrestored.add(r);
+                        failed.add(e);
+                    }
                 }
             }
         }
-        for (Registration r : all) {
-            r.active = false;
-            try {
-                restore(r);
-            } catch (ErrnoException | RuntimeException e) {
-                failureListener.failed(r.descriptor, e);
-            }
+        // every newcomer was queued under the lock before closed was set: none is left waiting
+        takeNewcomers();
+        for (Registration r : arming) {
+            r.polled.countDown();
         }
-        // with O_ASYNC off everywhere nothing new is queued; take what is, so that no signal is left
-        // pending for this thread when it unblocks them
+        for (Registration r : armingNext) {
+            r.polled.countDown();
+        }
+        for (int i = 0; i < failed.size(); i++) {
+            report(unrestored.get(i).descriptor, failed.get(i));
+        }
+        // with O_ASYNC off everywhere the kernel queues nothing new for I/O; take what is queued
         try {
             SigInfo[] infos = {new SigInfo()};
-            while (signalFd.read(infos) > 0) {
-                dropped.incrementAndGet();
+            while (signalFd != null ? signalFd.read(infos) > 0 : Signals.waitFor(mask, infos[0], 0) != 0) {
+                if (infos[0].isIo()) {
+                    dropped.incrementAndGet();
+                } else if (infos[0].code() <= 0 && !settleSelfSignal(infos[0])) {
+                    strays.incrementAndGet();
+                }
             }
         } catch (ErrnoException | RuntimeException e) {
-            failureListener.failed(null, e);
+            report(null, e);
         }
-        closeQuietly(sweep, waitSet, signalFd);
-        unmask(oldMask);
-        closeQuietly(mask, oldMask);
+        closeQuietly(sweep, waitSet, signalFd, mask);
+        // The mask is not restored: this thread is about to exit, and a signal sent to it from now on
+        // (a stray tgkill, say) stays pending, blocked, and is discarded when it exits (the kernel
+        // frees a thread's pending queue with the thread). Unblocking it instead would let such a
+        // signal be delivered, with SIG_DFL's "terminate the process" once the dispositions are back.
         releaseDispositions(backend, signals);
         wakeup.close();
-    }
-
-    private void unmask(SignalSet oldMask) {
-        if (oldMask == null) {
-            return;
-        }
-        try {
-            // anything that still arrived is discarded on unblocking: the disposition is SIG_IGN until
-            // releaseDispositions runs, after this
-            Signals.mask(Abi.SIG_SETMASK, oldMask, null);
-        } catch (ErrnoException | RuntimeException e) {
-            failureListener.failed(null, e);
-        }
     }
 
     private static void closeQuietly(AutoCloseable... resources) {
@@ -750,6 +1155,11 @@ public final class SignalIo implements AutoCloseable {
         return signals.clone();
     }
 
+    /** How the dispatcher takes its signals: what was asked for, or what was available. */
+    public Method method() {
+        return method;
+    }
+
     /** The dispatcher thread's kernel id (what registered descriptors are owned by). */
     public int threadId() {
         return tid;
@@ -765,7 +1175,10 @@ public final class SignalIo implements AutoCloseable {
         return events.get();
     }
 
-    /** Times the real-time queue overflowed ({@code SIGIO} received) and every descriptor was polled. */
+    /**
+     * Times the real-time queue overflowed (the kernel sent {@code SIGIO} instead) and every descriptor
+     * was polled.
+     */
     public long overflows() {
         return overflows.get();
     }
@@ -775,12 +1188,19 @@ public final class SignalIo implements AutoCloseable {
         return failures.get();
     }
 
-    /** Signals received that the kernel did not generate for I/O (sent with kill, tgkill or sigqueue). */
+    /**
+     * Signals received that the kernel did not generate for I/O (sent with kill, tgkill or sigqueue),
+     * a {@code SIGIO} so sent included.
+     */
     public long strays() {
         return strays.get();
     }
 
-    /** Events for descriptors no longer registered (queued before unregister or close). */
+    /**
+     * Signals not delivered to a handler: queued for a descriptor before it was unregistered or
+     * closed (and so, perhaps, for a number registered again since), or for a newcomer before it was
+     * armed (its registration poll reports what they reported).
+     */
     public long dropped() {
         return dropped.get();
     }
@@ -791,7 +1211,7 @@ public final class SignalIo implements AutoCloseable {
 
     private void ensureOpen() {
         if (closing.get()) {
-            throw new IllegalStateException("signal dispatcher is closed");
+            throw new IllegalStateException("signal dispatcher is closed" + (thread.isAlive() ? "" : " (its thread has ended)"));
         }
     }
 
@@ -811,14 +1231,18 @@ public final class SignalIo implements AutoCloseable {
     /** Stops the dispatcher; see the class documentation. Idempotent. */
     @Override
     public void close() {
-        if (!closing.compareAndSet(false, true)) {
-            return;
+        if (closing.compareAndSet(false, true)) {
+            synchronized (tableLock) {
+                if (!closed) {
+                    try {
+                        wakeLocked();
+                    } catch (ErrnoException | RuntimeException e) {
+                        // the thread still looks at closing at its next turn
+                    }
+                }
+            }
         }
-        try {
-            wakeup.signal();
-        } catch (ErrnoException | IllegalStateException e) {
-            // the thread is ending already
-        }
+        // also when the thread set closing itself on its way out: return once it has restored everything
         if (Thread.currentThread() != thread) {
             uninterruptibly(thread::join);
         }

@@ -6,8 +6,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The child JVM of {@link SignalIoTest#strayProcessDirectedSignalIsHarmless}: runs a dispatcher on a
- * socket pair, prints {@code ready <signal>}, and on each {@code poke} line from standard input writes
- * to the pair and reports the event the dispatcher delivers.
+ * socket pair (taking its signals by the {@link SignalIo.Method} named by the argument, if any),
+ * prints {@code ready <signal>}, and on each {@code poke} line from standard input writes to the pair
+ * and reports the event the dispatcher delivers.
  */
 public final class SignalIoChild {
     private SignalIoChild() {}
@@ -15,7 +16,8 @@ public final class SignalIoChild {
     public static void main(String[] args) throws Exception {
         java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
         Socket[] pair = Socket.pair(false);
-        try (SignalIo io = SignalIo.start(); Socket a = pair[0]; Socket b = pair[1]) {
+        SignalIo.Method method = args.length > 0 ? SignalIo.Method.valueOf(args[0]) : null;
+        try (SignalIo io = SignalIo.builder().method(method).start(); Socket a = pair[0]; Socket b = pair[1]) {
             io.register(a, (d, band, code) -> {
                 while (d.read(new byte[16], 0, 16) > 0) {
                     // drain

@@ -81,6 +81,31 @@ class SignalsTest {
         }
     }
 
+    /**
+     * F_SETOWN_EX with F_OWNER_PGRP, and F_SETOWN with a negative id, name a process group; F_GETOWN
+     * reports it negated (made with F_GETOWN_EX: plain F_GETOWN cannot return every group id).
+     * O_ASYNC stays off: a group owner would signal every process of the group (this JVM's parent too).
+     */
+    @Test
+    void aProcessGroupOwner() throws Exception {
+        String stat = Files.readString(Paths.get("/proc/self/stat"));
+        // after "(comm)": state ppid pgrp ...
+        int pgrp = Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+        assertTrue(pgrp > 0);
+        Socket[] pair = Socket.pair(backend(), false);
+        try (Socket a = pair[0]; Socket b = pair[1]) {
+            a.setOwner(Descriptor.OwnerType.PROCESS_GROUP, pgrp);
+            assertEquals(new Descriptor.Owner(Descriptor.OwnerType.PROCESS_GROUP, pgrp), a.ownerEx());
+            assertEquals(-pgrp, a.owner());
+            b.setOwner(-pgrp);
+            assertEquals(new Descriptor.Owner(Descriptor.OwnerType.PROCESS_GROUP, pgrp), b.ownerEx());
+            assertEquals(-pgrp, b.owner());
+            assertFalse(a.isAsync());
+            a.setOwner(0);
+            assertEquals(0, a.owner());
+        }
+    }
+
     @Test
     void blockAndWaitForAThreadDirectedSignal() throws Exception {
         int sig = Signals.realtimeMin(backend()) + 6;
