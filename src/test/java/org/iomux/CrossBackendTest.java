@@ -140,6 +140,10 @@ class CrossBackendTest {
     }
 
     private static String run(String classPath, String... properties) throws Exception {
+        return runMain(SelfCheck.class, classPath, properties);
+    }
+
+    private static String runMain(Class<?> main, String classPath, String... properties) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-cp");
@@ -147,7 +151,7 @@ class CrossBackendTest {
         for (String p : properties) {
             command.add("-D" + p);
         }
-        command.add(SelfCheck.class.getName());
+        command.add(main.getName());
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "self-check hung");
         return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
@@ -188,12 +192,34 @@ class CrossBackendTest {
         assertTrue(out.endsWith("exit=0"), out);
     }
 
+    /**
+     * The file the child JVM actually loaded: its name is gone from the directory, and its inode,
+     * still mapped by the dynamic loader, is owner-only. {@link LoadedLibrary} stats it through
+     * {@code /proc/self/map_files} (proc(5)), which reaches a mapped file even after unlink.
+     */
     @Test
     void extractedLibraryIsPrivateAndRemoved(@TempDir Path dir) throws Exception {
-        String out = run(classPath(), "iomux.jni.tmpdir=" + dir);
-        assertTrue(out.contains("default: jni"), out);
+        String out = runMain(LoadedLibrary.class, classPath(), "iomux.jni.tmpdir=" + dir);
+        assertTrue(out.contains("mapped " + dir + "/libiomux-"), out);
+        assertTrue(out.contains(".so (deleted) rwx------"), "extracted owner-only: " + out);
+        assertTrue(out.endsWith("exit=0"), out);
         try (var left = Files.list(dir)) {
             assertEquals(0, left.count(), "the extracted copy is deleted once loaded");
+        }
+    }
+
+    /** Child JVM: loads the jni backend, prints each mapped libiomux file and its permissions. */
+    static final class LoadedLibrary {
+        public static void main(String[] args) throws Exception {
+            Backends.get("jni");
+            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+                String[] f = line.trim().split("\\s+", 6); // range perms offset dev inode path
+                if (f.length == 6 && f[5].contains("libiomux")) {
+                    Path mapped = Path.of("/proc/self/map_files", f[0]);
+                    System.out.println("mapped " + f[5] + " "
+                            + java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(mapped)));
+                }
+            }
         }
     }
 

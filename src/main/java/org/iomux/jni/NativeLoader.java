@@ -2,11 +2,12 @@ package org.iomux.jni;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
 
@@ -51,7 +52,13 @@ final class NativeLoader {
             }
             copy = Files.createTempFile(dir, "libiomux-", ".so",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+            // Into the file just created, never a new one: Files.copy(REPLACE_EXISTING) would
+            // delete it and create another with mode 0666 & ~umask (rw-r--r-- as a rule), and
+            // in between another user of a shared /tmp could take the name.
+            try (OutputStream out = Files.newOutputStream(copy, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                in.transferTo(out);
+            }
             loadFile(copy, dir);
         } catch (FileSystemException e) {
             throw linkError("cannot extract the native library into " + dir + " (" + e.getMessage()
