@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.iomux.spi.Backend;
+import org.iomux.spi.NativeCalls;
 
 /**
  * Chooses and loads backends.
@@ -20,7 +20,11 @@ import org.iomux.spi.Backend;
  * substitution). With neither, the default is {@code jni}, falling back to {@code jnr}, then
  * {@code jna}, with one warning that says why and which backends are usable.
  *
- * <p>Thread-safe. Each backend is loaded at most once; a failure is remembered with its reason.
+ * <p>What {@link #get} returns is a {@link Backend} handle: a name that the typed API's factories
+ * take, with no raw calls of its own (see {@link Backend}).
+ *
+ * <p>Thread-safe. Each backend is loaded at most once, and has one handle; a failure is
+ * remembered with its reason.
  */
 public final class Backends {
     /** The system property that names the default backend. */
@@ -121,7 +125,12 @@ public final class Backends {
             default: throw new IllegalArgumentException("no iomux backend '" + name + "'; choose one of " + NAMES);
         }
         try {
-            return Class.forName(className).asSubclass(Backend.class).getConstructor().newInstance();
+            // The implementations' constructors are not public: applications get a Backend handle,
+            // never the raw calls (all of iomux is one module, so this needs no --add-opens).
+            java.lang.reflect.Constructor<? extends NativeCalls> constructor =
+                    Class.forName(className).asSubclass(NativeCalls.class).getDeclaredConstructor();
+            constructor.setAccessible(true);
+            return new Backend(constructor.newInstance());
         } catch (NoClassDefFoundError e) {
             return dependency != null
                     ? dependency + " is not on the class path (" + e.getMessage() + ")"

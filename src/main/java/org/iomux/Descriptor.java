@@ -4,7 +4,6 @@ import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -79,8 +78,8 @@ public class Descriptor extends FdHandle {
         try {
             do {
                 r = dst.isDirect()
-                        ? backend.read(fd, dst, position, length)
-                        : backend.read(fd, dst.array(), dst.arrayOffset() + position, length);
+                        ? calls.read(fd, dst, position, length)
+                        : calls.read(fd, dst.array(), dst.arrayOffset() + position, length);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -102,7 +101,7 @@ public class Descriptor extends FdHandle {
         long r;
         try {
             do {
-                r = backend.read(fd, array, offset, length);
+                r = calls.read(fd, array, offset, length);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -152,8 +151,8 @@ public class Descriptor extends FdHandle {
         try {
             do {
                 r = src.isDirect()
-                        ? backend.write(fd, src, position, length)
-                        : backend.write(fd, src.array(), src.arrayOffset() + position, length);
+                        ? calls.write(fd, src, position, length)
+                        : calls.write(fd, src.array(), src.arrayOffset() + position, length);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -173,7 +172,7 @@ public class Descriptor extends FdHandle {
         long r;
         try {
             do {
-                r = backend.write(fd, array, offset, length);
+                r = calls.write(fd, array, offset, length);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -209,7 +208,7 @@ public class Descriptor extends FdHandle {
         try {
             long r;
             do {
-                r = backend.read(fd, address, length);
+                r = calls.read(fd, address, length);
             } while (r == -Errors.EINTR);
             return r;
         } finally {
@@ -223,7 +222,7 @@ public class Descriptor extends FdHandle {
         try {
             long r;
             do {
-                r = backend.write(fd, address, length);
+                r = calls.write(fd, address, length);
             } while (r == -Errors.EINTR);
             return r;
         } finally {
@@ -257,14 +256,14 @@ public class Descriptor extends FdHandle {
                         + " is not direct");
             }
             int at = i * layout.iovecSize;
-            iov.putLong(at + layout.iovecBase, backend.address(b) + b.position());
+            iov.putLong(at + layout.iovecBase, calls.address(b) + b.position());
             iov.putLong(at + layout.iovecLen, b.remaining());
         }
         int fd = acquire();
         long r;
         try {
             do {
-                r = read ? backend.readv(fd, iov.address(), count) : backend.writev(fd, iov.address(), count);
+                r = read ? calls.readv(fd, iov.address(), count) : calls.writev(fd, iov.address(), count);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -329,7 +328,7 @@ public class Descriptor extends FdHandle {
         int fd = acquire();
         int r;
         try {
-            r = backend.fcntl(fd, cmd, arg);
+            r = calls.fcntl(fd, cmd, arg);
         } finally {
             release();
         }
@@ -468,7 +467,7 @@ public class Descriptor extends FdHandle {
         int fd = acquire();
         int r;
         try {
-            r = backend.fcntlPointer(fd, Abi.F_SETOWN_EX, scratch.address(Scratch.SMALL, l.fOwnerExSize));
+            r = calls.fcntlPointer(fd, Abi.F_SETOWN_EX, scratch.address(Scratch.SMALL, l.fOwnerExSize));
         } finally {
             release();
             Reference.reachabilityFence(pinned);
@@ -486,7 +485,7 @@ public class Descriptor extends FdHandle {
         int fd = acquire();
         int r;
         try {
-            r = backend.fcntlPointer(fd, Abi.F_GETOWN_EX, scratch.address(Scratch.SMALL, l.fOwnerExSize));
+            r = calls.fcntlPointer(fd, Abi.F_GETOWN_EX, scratch.address(Scratch.SMALL, l.fOwnerExSize));
         } finally {
             release();
             Reference.reachabilityFence(pinned);

@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import org.iomux.spi.Backend;
 
 /**
  * Off-heap memory that the kernel reads or writes: the one buffer type through which iomux touches
@@ -53,7 +52,7 @@ public final class NativeBuffer implements AutoCloseable {
         // allocateDirect is malloc-aligned (16 on 64-bit glibc); alignedSlice makes it a guarantee
         ByteBuffer raw = ByteBuffer.allocateDirect(capacity + ALIGNMENT);
         this.memory = raw.alignedSlice(ALIGNMENT).limit(capacity).slice().order(ByteOrder.nativeOrder());
-        this.address = backend.address(memory);
+        this.address = backend.calls.address(memory);
         this.capacity = capacity;
         this.owner = null;
         if (address == 0 || (address & (ALIGNMENT - 1)) != 0) {
@@ -64,7 +63,7 @@ public final class NativeBuffer implements AutoCloseable {
     }
 
     private NativeBuffer(Backend backend, long address, int capacity, Lifetime owner) {
-        this.memory = backend.wrap(address, capacity).order(ByteOrder.nativeOrder());
+        this.memory = backend.calls.wrap(address, capacity).order(ByteOrder.nativeOrder());
         this.address = address;
         this.capacity = capacity;
         this.owner = owner;

@@ -3,7 +3,7 @@ package org.iomux;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
+import org.iomux.spi.NativeCalls;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -44,6 +44,7 @@ public final class Poll implements AutoCloseable {
     public static final int ALL_FLAGS = IN | PRI | OUT | ERR | HUP | NVAL | RDNORM | RDBAND | WRNORM | WRBAND | MSG | RDHUP;
 
     private final Backend backend;
+    private final NativeCalls calls;
     private final int stride;
     private final int fdOffset;
     private final int eventsOffset;
@@ -57,6 +58,7 @@ public final class Poll implements AutoCloseable {
         }
         StructLayout l = backend.layout();
         this.backend = backend;
+        this.calls = backend.calls;
         this.stride = l.pollfdSize;
         this.fdOffset = l.pollfdFd;
         this.eventsOffset = l.pollfdEvents;
@@ -165,11 +167,11 @@ public final class Poll implements AutoCloseable {
         long start = timeoutMillis > 0 ? System.nanoTime() : 0;
         int n;
         try {
-            n = backend.poll(memory.address(), size, timeoutMillis);
+            n = calls.poll(memory.address(), size, timeoutMillis);
             while (n == -Errors.EINTR) {
                 int left = timeoutMillis <= 0 ? timeoutMillis
                         : (int) Math.max(0, timeoutMillis - (System.nanoTime() - start) / 1_000_000);
-                n = backend.poll(memory.address(), size, left);
+                n = calls.poll(memory.address(), size, left);
             }
         } finally {
             Reference.reachabilityFence(pinned);

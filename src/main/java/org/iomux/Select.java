@@ -3,7 +3,7 @@ package org.iomux;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
+import org.iomux.spi.NativeCalls;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -36,6 +36,7 @@ public final class Select implements AutoCloseable {
     public static final int MAX_FD_LIMIT = 1 << 20;
 
     private final Backend backend;
+    private final NativeCalls calls;
     private final int fdLimit;
     private final int words;
     private final long[][] interest;
@@ -60,6 +61,7 @@ public final class Select implements AutoCloseable {
             throw new IllegalStateException("select bitmaps of " + l.fdSetWord + "-byte words are not supported");
         }
         this.backend = backend;
+        this.calls = backend.calls;
         this.fdLimit = fdLimit;
         this.words = (fdLimit + 63) >>> 6;
         this.interest = new long[3][words];
@@ -171,7 +173,7 @@ public final class Select implements AutoCloseable {
                     memory.putLong(timevalUsec, left % 1_000_000);
                     timeval = base + timevalOffset;
                 }
-                n = backend.select(nfds, (sets & READ) != 0 ? base : 0, (sets & WRITE) != 0 ? base + words * 8L : 0,
+                n = calls.select(nfds, (sets & READ) != 0 ? base : 0, (sets & WRITE) != 0 ? base + words * 8L : 0,
                         (sets & EXCEPT) != 0 ? base + 2L * words * 8 : 0, timeval);
                 if (n != -Errors.EINTR) {
                     break;

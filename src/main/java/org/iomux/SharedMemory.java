@@ -8,7 +8,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 
 /**
  * A {@code MAP_SHARED} mapping of a POSIX shared-memory object or a file, that several processes
@@ -266,7 +265,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
     @Override
     void closeNow() {
         // munmap(2) fails only for arguments that were never a mapping: ours is one, exactly once
-        backend.munmap(address, size);
+        backend.calls.munmap(address, size);
     }
 
     @Override
@@ -307,7 +306,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
     private static SharedMemory create(Backend backend, String path, String name, int size) throws ErrnoException {
         checkSize(size);
         byte[] c = cPath(path);
-        int fd = backend.open(c, Abi.O_RDWR | Abi.O_CREAT | Abi.O_EXCL | Abi.O_CLOEXEC, MODE);
+        int fd = backend.calls.open(c, Abi.O_RDWR | Abi.O_CREAT | Abi.O_EXCL | Abi.O_CLOEXEC, MODE);
         if (fd < 0) {
             throw Errors.exception("open(" + path + ", O_RDWR|O_CREAT|O_EXCL)", fd);
         }
@@ -321,7 +320,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
         try {
             int r;
             do {
-                r = backend.ftruncate(fd, size);
+                r = backend.calls.ftruncate(fd, size);
             } while (r == -Errors.EINTR);
             if (r < 0) {
                 throw Errors.exception("ftruncate(" + path + ", " + size + ")", r);
@@ -330,9 +329,9 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
             mapped = true;
             return region;
         } finally {
-            backend.close(fd);
+            backend.calls.close(fd);
             if (!mapped) {
-                backend.unlink(c);
+                backend.calls.unlink(c);
             }
         }
     }
@@ -340,7 +339,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
     private static SharedMemory open(Backend backend, String path, String name) throws ErrnoException {
         int fd = openExisting(backend, path);
         try {
-            long length = backend.lseek(fd, 0, Abi.SEEK_END);
+            long length = backend.calls.lseek(fd, 0, Abi.SEEK_END);
             if (length < 0) {
                 throw Errors.exception("lseek(" + path + ", 0, SEEK_END)", length);
             }
@@ -352,12 +351,12 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
             }
             return map(backend, fd, path, name, (int) length, null, false);
         } finally {
-            backend.close(fd);
+            backend.calls.close(fd);
         }
     }
 
     private static int openExisting(Backend backend, String path) throws ErrnoException {
-        int fd = backend.open(cPath(path), Abi.O_RDWR | Abi.O_CLOEXEC, 0);
+        int fd = backend.calls.open(cPath(path), Abi.O_RDWR | Abi.O_CLOEXEC, 0);
         if (fd < 0) {
             throw Errors.exception("open(" + path + ", O_RDWR)", fd);
         }
@@ -366,7 +365,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
 
     private static SharedMemory map(Backend backend, int fd, String path, String name, int size, SharedLayout layout,
             boolean creator) throws ErrnoException {
-        long address = backend.mmap(0, size, Abi.PROT_READ | Abi.PROT_WRITE, Abi.MAP_SHARED, fd, 0);
+        long address = backend.calls.mmap(0, size, Abi.PROT_READ | Abi.PROT_WRITE, Abi.MAP_SHARED, fd, 0);
         if (address < 0) {
             throw Errors.exception("mmap(" + path + ", length=" + size + ", PROT_READ|PROT_WRITE, MAP_SHARED)", address);
         }
@@ -383,7 +382,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
         long start = System.nanoTime();
         long timeoutNanos = saturatedNanos(timeout);
         for (int pause = 1; ; pause = Math.min(pause * 2, 10)) {
-            int fd = backend.open(c, Abi.O_RDWR | Abi.O_CREAT | Abi.O_EXCL | Abi.O_CLOEXEC, MODE);
+            int fd = backend.calls.open(c, Abi.O_RDWR | Abi.O_CREAT | Abi.O_EXCL | Abi.O_CLOEXEC, MODE);
             if (fd >= 0) {
                 SharedMemory region = sizeAndMap(backend, c, path, name, fd, layout.size(), layout);
                 publish(region, c, initializer);
@@ -392,7 +391,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
             if (fd != -Abi.EEXIST) {
                 throw Errors.exception("open(" + path + ", O_RDWR|O_CREAT|O_EXCL)", fd);
             }
-            fd = backend.open(c, Abi.O_RDWR | Abi.O_CLOEXEC, 0);
+            fd = backend.calls.open(c, Abi.O_RDWR | Abi.O_CLOEXEC, 0);
             if (fd >= 0) {
                 return awaitPublished(backend, fd, path, name, layout, start, timeoutNanos);
             }
@@ -428,7 +427,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
         } finally {
             if (!published) {
                 region.close();
-                region.backend.unlink(c);
+                region.backend.calls.unlink(c);
             }
         }
     }
@@ -441,7 +440,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
             // Mapping past the end of the file would make accesses there raise SIGBUS (mmap(2)):
             // wait until the creator's ftruncate has happened.
             for (int pause = 1; ; pause = Math.min(pause * 2, 10)) {
-                long length = backend.lseek(fd, 0, Abi.SEEK_END);
+                long length = backend.calls.lseek(fd, 0, Abi.SEEK_END);
                 if (length < 0) {
                     throw Errors.exception("lseek(" + path + ", 0, SEEK_END)", length);
                 }
@@ -455,7 +454,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
             }
             region = map(backend, fd, path, name, layout.size(), layout, false);
         } finally {
-            backend.close(fd);
+            backend.calls.close(fd);
         }
         boolean ok = false;
         try {
@@ -514,7 +513,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
     }
 
     private static boolean unlinkPath(Backend backend, String path) throws ErrnoException {
-        int r = backend.unlink(cPath(path));
+        int r = backend.calls.unlink(cPath(path));
         if (r == -Abi.ENOENT) {
             return false;
         }

@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
+import org.iomux.spi.NativeCalls;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -121,6 +121,7 @@ public final class SharedMutex {
 
     private final SharedMemory region;
     private final Backend backend;
+    private final NativeCalls calls;
     private final int offset;
     private final long mutex;
     /** The thread that holds the lock through this handle; it holds a reference on the region. */
@@ -129,6 +130,7 @@ public final class SharedMutex {
     private SharedMutex(SharedMemory region, int offset) {
         this.region = region;
         this.backend = region.backend();
+        this.calls = backend.calls;
         this.offset = offset;
         this.mutex = region.address() + offset + MUTEX_OFFSET;
     }
@@ -169,18 +171,18 @@ public final class SharedMutex {
         long attr = scratch.address(Scratch.SMALL, backend.layout().pthreadMutexattrSize);
         region.retain();
         try {
-            check(backend.pthreadMutexattrInit(attr), "pthread_mutexattr_init()");
+            check(backend.calls.pthreadMutexattrInit(attr), "pthread_mutexattr_init()");
             try {
-                check(backend.pthreadMutexattrSettype(attr, Abi.PTHREAD_MUTEX_ERRORCHECK),
+                check(backend.calls.pthreadMutexattrSettype(attr, Abi.PTHREAD_MUTEX_ERRORCHECK),
                         "pthread_mutexattr_settype(PTHREAD_MUTEX_ERRORCHECK)");
-                check(backend.pthreadMutexattrSetpshared(attr, Abi.PTHREAD_PROCESS_SHARED),
+                check(backend.calls.pthreadMutexattrSetpshared(attr, Abi.PTHREAD_PROCESS_SHARED),
                         "pthread_mutexattr_setpshared(PTHREAD_PROCESS_SHARED)");
-                check(backend.pthreadMutexattrSetrobust(attr, Abi.PTHREAD_MUTEX_ROBUST),
+                check(backend.calls.pthreadMutexattrSetrobust(attr, Abi.PTHREAD_MUTEX_ROBUST),
                         "pthread_mutexattr_setrobust(PTHREAD_MUTEX_ROBUST)");
-                check(backend.pthreadMutexInit(region.address() + offset + MUTEX_OFFSET, attr),
+                check(backend.calls.pthreadMutexInit(region.address() + offset + MUTEX_OFFSET, attr),
                         "pthread_mutex_init(" + what + ")");
             } finally {
-                backend.pthreadMutexattrDestroy(attr);
+                backend.calls.pthreadMutexattrDestroy(attr);
             }
         } finally {
             region.release();
@@ -260,7 +262,7 @@ public final class SharedMutex {
     public Guard lock(Recovery recovery) throws IOException {
         Objects.requireNonNull(recovery, "recovery");
         region.retain();
-        return locked(backend.pthreadMutexLock(mutex), "pthread_mutex_lock", recovery);
+        return locked(calls.pthreadMutexLock(mutex), "pthread_mutex_lock", recovery);
     }
 
     /**
@@ -283,7 +285,7 @@ public final class SharedMutex {
         region.retain();
         int r;
         try {
-            r = backend.pthreadMutexClocklock(mutex, Abi.CLOCK_MONOTONIC, timespec);
+            r = calls.pthreadMutexClocklock(mutex, Abi.CLOCK_MONOTONIC, timespec);
         } finally {
             Reference.reachabilityFence(pinned);
         }
@@ -308,7 +310,7 @@ public final class SharedMutex {
         region.retain();
         int r;
         try {
-            int c = backend.clockGettime(Abi.CLOCK_MONOTONIC, timespec);
+            int c = calls.clockGettime(Abi.CLOCK_MONOTONIC, timespec);
             if (c < 0) {
                 region.release();
                 throw Errors.exception("clock_gettime(CLOCK_MONOTONIC)", c);
@@ -320,7 +322,7 @@ public final class SharedMutex {
             deadline += nsec / 1_000_000_000L;
             scratch.putLong(Scratch.SMALL + l.timespecSec, deadline);
             scratch.putLong(Scratch.SMALL + l.timespecNsec, nsec % 1_000_000_000L);
-            r = backend.pthreadMutexClocklock(mutex, Abi.CLOCK_MONOTONIC, timespec);
+            r = calls.pthreadMutexClocklock(mutex, Abi.CLOCK_MONOTONIC, timespec);
         } finally {
             Reference.reachabilityFence(pinned);
         }
@@ -344,7 +346,7 @@ public final class SharedMutex {
         // thread) sets the field, which we must not overwrite.
         holder = null;
         // our lock holds a reference on the region: the memory is mapped
-        int r = backend.pthreadMutexUnlock(mutex);
+        int r = calls.pthreadMutexUnlock(mutex);
         if (r != 0) {
             holder = Thread.currentThread();
             throw Errors.exception("pthread_mutex_unlock(" + this + ")", r);
@@ -389,7 +391,7 @@ public final class SharedMutex {
             throw Errors.synthetic(call + "(" + this + ", previous owner died, data declared unrecoverable)",
                     Abi.ENOTRECOVERABLE);
         }
-        int c = backend.pthreadMutexConsistent(mutex);
+        int c = calls.pthreadMutexConsistent(mutex);
         if (c != 0) {
             unlock();
             throw Errors.exception("pthread_mutex_consistent(" + this + ")", c);

@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 
 /**
  * Signal-driven I/O ({@code O_ASYNC}, {@code F_SETSIG}, {@code F_SETOWN_EX}) made safe inside a JVM:
@@ -489,7 +488,7 @@ public final class SignalIo implements AutoCloseable {
             oldMask = SignalSet.of(backend);
             Signals.mask(Abi.SIG_BLOCK, mask, oldMask);
             blocked = true;
-            tid = backend.gettid();
+            tid = backend.calls.gettid();
             signalFd = SignalFd.open(backend, mask, true, batch);
             waitSet = Poll.open(backend, 2);
             waitSet.add(signalFd, Poll.IN);

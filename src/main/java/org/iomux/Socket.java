@@ -11,7 +11,6 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -52,7 +51,7 @@ public final class Socket extends Descriptor {
             throw new IllegalArgumentException("unsupported address family " + family);
         }
         int type = Abi.SOCK_STREAM | Abi.SOCK_CLOEXEC | (nonBlocking ? Abi.SOCK_NONBLOCK : 0);
-        int fd = backend.socket(family, type, 0);
+        int fd = backend.calls.socket(family, type, 0);
         if (fd < 0) {
             throw Errors.exception("socket(" + familyName(family) + ", SOCK_STREAM)", fd);
         }
@@ -106,7 +105,7 @@ public final class Socket extends Descriptor {
         NativeBuffer scratch = Scratch.get(backend);
         ByteBuffer pinned = scratch.pin();
         int type = Abi.SOCK_STREAM | Abi.SOCK_CLOEXEC | (nonBlocking ? Abi.SOCK_NONBLOCK : 0);
-        int r = backend.socketpair(Abi.AF_UNIX, type, 0, scratch.address(Scratch.SMALL, 8));
+        int r = backend.calls.socketpair(Abi.AF_UNIX, type, 0, scratch.address(Scratch.SMALL, 8));
         Reference.reachabilityFence(pinned);
         if (r < 0) {
             throw Errors.exception("socketpair(AF_UNIX, SOCK_STREAM)", r);
@@ -134,7 +133,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.bind(fd, scratch.address(Scratch.SMALL, length), length);
+            r = calls.bind(fd, scratch.address(Scratch.SMALL, length), length);
         } finally {
             release();
             Reference.reachabilityFence(pinned);
@@ -148,7 +147,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.listen(fd, backlog);
+            r = calls.listen(fd, backlog);
         } finally {
             release();
         }
@@ -169,7 +168,7 @@ public final class Socket extends Descriptor {
         int r;
         try {
             do {
-                r = backend.accept4(fd, 0, 0, flags);
+                r = calls.accept4(fd, 0, 0, flags);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -199,7 +198,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.connect(fd, scratch.address(Scratch.SMALL, length), length);
+            r = calls.connect(fd, scratch.address(Scratch.SMALL, length), length);
         } finally {
             release();
             Reference.reachabilityFence(pinned);
@@ -253,7 +252,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.shutdown(fd, how);
+            r = calls.shutdown(fd, how);
         } finally {
             release();
         }
@@ -304,7 +303,7 @@ public final class Socket extends Descriptor {
         try {
             long addr = scratch.address(Scratch.SMALL, layout.sockaddrStorageSize);
             long len = scratch.address(lengthAt, 4);
-            r = peer ? backend.getpeername(fd, addr, len) : backend.getsockname(fd, addr, len);
+            r = peer ? calls.getpeername(fd, addr, len) : calls.getsockname(fd, addr, len);
         } finally {
             release();
             Reference.reachabilityFence(pinned);
@@ -328,7 +327,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.setsockopt(fd, option.level, option.name, scratch.address(Scratch.SMALL, 4), 4);
+            r = calls.setsockopt(fd, option.level, option.name, scratch.address(Scratch.SMALL, 4), 4);
         } finally {
             release();
             Reference.reachabilityFence(pinned);
@@ -352,7 +351,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.getsockopt(fd, option.level, option.name, scratch.address(Scratch.SMALL, 4),
+            r = calls.getsockopt(fd, option.level, option.name, scratch.address(Scratch.SMALL, 4),
                     scratch.address(Scratch.SMALL + 8, 4));
         } finally {
             release();
@@ -378,7 +377,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.setsockopt(fd, Abi.SOL_SOCKET, Abi.SO_LINGER,
+            r = calls.setsockopt(fd, Abi.SOL_SOCKET, Abi.SO_LINGER,
                     scratch.address(Scratch.SMALL, layout.lingerSize), layout.lingerSize);
         } finally {
             release();
@@ -393,7 +392,7 @@ public final class Socket extends Descriptor {
     void closingWhileInUse() {
         // Another thread is blocked in accept/read/connect on this socket: shutdown(2) makes those
         // calls return (accept with EINVAL, read with 0), so the deferred close can happen.
-        backend.shutdown(fd, Abi.SHUT_RDWR);
+        calls.shutdown(fd, Abi.SHUT_RDWR);
     }
 
     // ---- addresses ----------------------------------------------------------------------------
@@ -568,7 +567,7 @@ public final class Socket extends Descriptor {
             fd = acquire();
             try {
                 do {
-                    r = backend.sendmsg(fd, msg, Abi.MSG_NOSIGNAL);
+                    r = calls.sendmsg(fd, msg, Abi.MSG_NOSIGNAL);
                 } while (r == -Errors.EINTR);
             } finally {
                 release();
@@ -621,7 +620,7 @@ public final class Socket extends Descriptor {
         long r;
         try {
             do {
-                r = backend.recvmsg(fd, msg, Abi.MSG_CMSG_CLOEXEC);
+                r = calls.recvmsg(fd, msg, Abi.MSG_CMSG_CLOEXEC);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -637,7 +636,7 @@ public final class Socket extends Descriptor {
         int flags = scratch.getInt(MSG_AT + l.msghdrFlags);
         if ((flags & Abi.MSG_CTRUNC) != 0) {
             for (int d : received) {
-                backend.close(d);
+                calls.close(d);
             }
             throw Errors.synthetic("recvmsg(fd=" + fd + ", room for " + maxDescriptors + " descriptors): MSG_CTRUNC, "
                     + "more were sent; the " + received.length + " that arrived were closed, " + r
@@ -703,12 +702,12 @@ public final class Socket extends Descriptor {
         ByteBuffer pinned = scratch.pin();
         int lengthAt = Scratch.SMALL + l.sockaddrStorageSize;
         scratch.putInt(lengthAt, l.sockaddrStorageSize);
-        int r = backend.getsockname(fd, scratch.address(Scratch.SMALL, l.sockaddrStorageSize), scratch.address(lengthAt, 4));
+        int r = backend.calls.getsockname(fd, scratch.address(Scratch.SMALL, l.sockaddrStorageSize), scratch.address(lengthAt, 4));
         int family = scratch.getShort(Scratch.SMALL) & 0xffff;
         int typeAt = lengthAt + 8;
         scratch.putInt(typeAt, 0);
         scratch.putInt(typeAt + 4, 4);
-        int t = r < 0 ? 0 : backend.getsockopt(fd, Abi.SOL_SOCKET, Abi.SO_TYPE, scratch.address(typeAt, 4),
+        int t = r < 0 ? 0 : backend.calls.getsockopt(fd, Abi.SOL_SOCKET, Abi.SO_TYPE, scratch.address(typeAt, 4),
                 scratch.address(typeAt + 4, 4));
         Reference.reachabilityFence(pinned);
         if (r < 0) {

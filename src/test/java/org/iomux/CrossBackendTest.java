@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,10 +16,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.iomux.jni.JniBackend;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 import org.iomux.spi.StructLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,6 +112,63 @@ class CrossBackendTest {
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.get("ffm"));
         assertTrue(e.getMessage().contains("jni"), e.getMessage());
+    }
+
+    /**
+     * The raw calls take native addresses and check nothing, so no public member of the typed API
+     * may hand them out or take them: the handle has a name and nothing else, and the
+     * implementations cannot be constructed from outside.
+     */
+    @Test
+    void rawCallsAreNotReachableFromThePublicApi() throws Exception {
+        Set<String> handleMethods = new TreeSet<>();
+        for (Method m : Backend.class.getMethods()) {
+            if (m.getDeclaringClass() == Backend.class) {
+                handleMethods.add(m.getName());
+            }
+        }
+        assertEquals(Set.of("equals", "hashCode", "name", "toString"), handleMethods);
+        assertEquals(0, Backend.class.getConstructors().length);
+        assertEquals(0, Backend.class.getFields().length);
+        assertEquals(Backend.class, Backends.class.getMethod("get", String.class).getReturnType());
+        assertEquals(Backend.class, Backends.class.getMethod("defaultBackend").getReturnType());
+
+        Path classes = Path.of(Backend.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .resolve("org/iomux");
+        List<String> leaks = new ArrayList<>();
+        int checked = 0;
+        try (var files = Files.list(classes)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                if (!name.endsWith(".class")) {
+                    continue;
+                }
+                Class<?> c = Class.forName("org.iomux." + name.substring(0, name.length() - 6), false,
+                        CrossBackendTest.class.getClassLoader());
+                if (!Modifier.isPublic(c.getModifiers())) {
+                    continue;
+                }
+                for (Method m : c.getMethods()) {
+                    List<Class<?>> types = new ArrayList<>(List.of(m.getParameterTypes()));
+                    types.add(m.getReturnType());
+                    if (types.stream().anyMatch(t -> t.getPackageName().equals("org.iomux.spi") && !t.isPrimitive()
+                            && t != Abi.class && t != StructLayout.class)) {
+                        leaks.add(m.toString());
+                    }
+                    checked++;
+                }
+                for (Field f : c.getFields()) {
+                    if (f.getType().getPackageName().equals("org.iomux.spi")) {
+                        leaks.add(f.toString());
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), leaks, "public members of org.iomux that expose the raw SPI");
+        assertTrue(checked > 300, "checked " + checked + " public methods");
+        for (String impl : List.of("org.iomux.jni.JniBackend", "org.iomux.jna.JnaBackend", "org.iomux.jnr.JnrBackend")) {
+            assertEquals(0, Class.forName(impl).getConstructors().length, impl + " has a public constructor");
+        }
     }
 
     @Test

@@ -77,7 +77,7 @@ class SharedMutexTest {
         AtomicInteger tid = new AtomicInteger();
         Thread t = new Thread(() -> {
             try {
-                tid.set(backend().gettid());
+                tid.set(Signals.threadId(backend()));
                 mutex.lock(NEVER);
                 region.memory().putLong(region.offset("dirty"), 1);
             } catch (IOException e) {

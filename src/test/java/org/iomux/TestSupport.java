@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.HashSet;
 import java.util.Set;
-import org.iomux.spi.Backend;
+import org.iomux.spi.NativeCalls;
 
 /** Shared by the conformance suite: the backend under test, and helpers to set up descriptors. */
 final class TestSupport {
@@ -17,6 +17,11 @@ final class TestSupport {
     /** The backend under test: the one named by -Diomux.backend (one surefire run per backend). */
     static Backend backend() {
         return Backends.defaultBackend();
+    }
+
+    /** The raw calls of the backend under test, for tests that check the binding itself. */
+    static NativeCalls calls() {
+        return backend().calls;
     }
 
     static byte[] bytes(String s) {

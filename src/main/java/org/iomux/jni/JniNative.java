@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 /**
  * The JNI entry points, one per system call. {@code javac -h} generates {@code include/org_iomux_jni_JniNative.h}
  * from this class; the C side lives in {@code native/} (one file per kernel facility). Every method
- * returns the call's result or {@code -errno}, exactly as {@link org.iomux.spi.Backend} documents.
+ * returns the call's result or {@code -errno}, exactly as {@link org.iomux.spi.NativeCalls} documents.
  *
  * <p>Not for direct use: {@link JniBackend} is the only caller, after {@link NativeLoader} has loaded
  * the library.
