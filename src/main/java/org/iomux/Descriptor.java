@@ -321,10 +321,43 @@ public class Descriptor extends FdHandle {
     // ---- fcntl --------------------------------------------------------------------------------
 
     /**
-     * {@code fcntl(fd, cmd, arg)} for commands that take an integer (or nothing) and return an
-     * integer: the escape hatch for what the typed methods do not cover.
+     * {@code fcntl(fd, cmd, arg)} for the commands that take an integer (or nothing) and return an
+     * integer: the escape hatch for what the typed methods do not cover. Accepted: {@code F_DUPFD},
+     * {@code F_DUPFD_CLOEXEC}, {@code F_GETFD}, {@code F_SETFD}, {@code F_GETFL}, {@code F_SETFL},
+     * {@code F_GETOWN}, {@code F_SETOWN}, {@code F_GETSIG}, {@code F_SETSIG}, {@code F_GETLEASE},
+     * {@code F_SETLEASE}, {@code F_NOTIFY}, {@code F_GETPIPE_SZ}, {@code F_SETPIPE_SZ},
+     * {@code F_GET_SEALS}, {@code F_ADD_SEALS} (constants in {@code org.iomux.spi.Abi}).
+     *
+     * <p>Every other command takes a pointer ({@code F_GETLK}, {@code F_GETOWN_EX},
+     * {@code F_GET_RW_HINT}, ...), to which the kernel writes: an integer passed as one would let it
+     * overwrite arbitrary memory of the JVM, so they are refused. {@link #setOwner(OwnerType, int)}
+     * and {@link #ownerEx()} cover {@code F_SETOWN_EX}/{@code F_GETOWN_EX}.
+     *
+     * @throws IllegalArgumentException for any other command
      */
     public int fcntl(int cmd, long arg) throws ErrnoException {
+        if (!isIntegerCommand(cmd)) {
+            throw new IllegalArgumentException("fcntl: command " + cmd + " is not one that takes an integer argument"
+                    + " (pointer-taking commands have typed methods, or are not supported)");
+        }
+        return fcntlInteger(cmd, arg);
+    }
+
+    /** The fcntl(2) commands whose third argument is an integer or absent, never a pointer. */
+    private static boolean isIntegerCommand(int cmd) {
+        switch (cmd) {
+            case Abi.F_DUPFD: case Abi.F_DUPFD_CLOEXEC: case Abi.F_GETFD: case Abi.F_SETFD:
+            case Abi.F_GETFL: case Abi.F_SETFL: case Abi.F_GETOWN: case Abi.F_SETOWN:
+            case Abi.F_GETSIG: case Abi.F_SETSIG: case Abi.F_GETLEASE: case Abi.F_SETLEASE: case Abi.F_NOTIFY:
+            case Abi.F_GETPIPE_SZ: case Abi.F_SETPIPE_SZ: case Abi.F_GET_SEALS: case Abi.F_ADD_SEALS:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /** {@code fcntl} of a command known to take an integer. */
+    private int fcntlInteger(int cmd, long arg) throws ErrnoException {
         int fd = acquire();
         int r;
         try {
@@ -346,12 +379,12 @@ public class Descriptor extends FdHandle {
         if (lowest < 0) {
             throw new IllegalArgumentException("lowest descriptor number " + lowest + " < 0");
         }
-        return new Descriptor(backend, fcntl(Abi.F_DUPFD_CLOEXEC, lowest), true);
+        return new Descriptor(backend, fcntlInteger(Abi.F_DUPFD_CLOEXEC, lowest), true);
     }
 
     /** The file status flags ({@code F_GETFL}): access mode, {@code O_NONBLOCK}, {@code O_ASYNC}, ... */
     public int statusFlags() throws ErrnoException {
-        return fcntl(Abi.F_GETFL, 0);
+        return fcntlInteger(Abi.F_GETFL, 0);
     }
 
     /**
@@ -360,7 +393,7 @@ public class Descriptor extends FdHandle {
      * and ignores the other bits, so {@code setStatusFlags(statusFlags() | X)} is the idiom.
      */
     public void setStatusFlags(int flags) throws ErrnoException {
-        fcntl(Abi.F_SETFL, flags);
+        fcntlInteger(Abi.F_SETFL, flags);
     }
 
     public boolean isNonBlocking() throws ErrnoException {
@@ -443,7 +476,7 @@ public class Descriptor extends FdHandle {
      * can land on any thread that does not block it.
      */
     public void setOwner(int pid) throws ErrnoException {
-        fcntl(Abi.F_SETOWN, pid);
+        fcntlInteger(Abi.F_SETOWN, pid);
     }
 
     /**
@@ -506,12 +539,12 @@ public class Descriptor extends FdHandle {
         if (sig < 0 || sig > SignalSet.MAX_SIGNAL) {
             throw new IllegalArgumentException("signal " + sig + " is outside [0, " + SignalSet.MAX_SIGNAL + "]");
         }
-        fcntl(Abi.F_SETSIG, sig);
+        fcntlInteger(Abi.F_SETSIG, sig);
     }
 
     /** {@code F_GETSIG}: 0 means {@code SIGIO}. */
     public int ioSignal() throws ErrnoException {
-        return fcntl(Abi.F_GETSIG, 0);
+        return fcntlInteger(Abi.F_GETSIG, 0);
     }
 
     /** Sets or clears {@code O_ASYNC}: whether I/O readiness sends the owner a signal. */
@@ -529,12 +562,12 @@ public class Descriptor extends FdHandle {
 
     /** Whether {@code FD_CLOEXEC} is set ({@code F_GETFD}). */
     public boolean isCloseOnExec() throws ErrnoException {
-        return (fcntl(Abi.F_GETFD, 0) & Abi.FD_CLOEXEC) != 0;
+        return (fcntlInteger(Abi.F_GETFD, 0) & Abi.FD_CLOEXEC) != 0;
     }
 
     /** Sets or clears {@code FD_CLOEXEC} ({@code F_SETFD}). */
     public void setCloseOnExec(boolean on) throws ErrnoException {
-        int flags = fcntl(Abi.F_GETFD, 0);
-        fcntl(Abi.F_SETFD, on ? flags | Abi.FD_CLOEXEC : flags & ~Abi.FD_CLOEXEC);
+        int flags = fcntlInteger(Abi.F_GETFD, 0);
+        fcntlInteger(Abi.F_SETFD, on ? flags | Abi.FD_CLOEXEC : flags & ~Abi.FD_CLOEXEC);
     }
 }

@@ -159,6 +159,35 @@ class DescriptorTest {
         }
     }
 
+    /**
+     * The fcntl escape hatch takes integer-argument commands only: given a pointer-taking one
+     * (F_GETOWN_EX, F_GETLK, ...), the kernel would write a struct wherever the "integer" points.
+     */
+    @Test
+    void fcntlTakesIntegerArgumentCommandsOnly() throws Exception {
+        try (Pipe pipe = Pipe.open(backend(), true); NativeBuffer target = NativeBuffer.allocate(backend(), 256)) {
+            Descriptor d = pipe.source();
+            target.fill((byte) 0x5a);
+            int[] pointerCommands = {Abi.F_GETOWN_EX, Abi.F_SETOWN_EX, 5 /* F_GETLK */, 6 /* F_SETLK */, 7 /* F_SETLKW */,
+                36 /* F_OFD_GETLK */, 17 /* F_GETOWNER_UIDS */, 1035 /* F_GET_RW_HINT */, 1037 /* F_GET_FILE_RW_HINT */};
+            for (int cmd : pointerCommands) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.fcntl(cmd, target.address()),
+                        "command " + cmd);
+                assertTrue(e.getMessage().contains("command " + cmd), e.getMessage());
+            }
+            assertThrows(IllegalArgumentException.class, () -> d.fcntl(12345, 0), "unknown command");
+            for (int i = 0; i < target.capacity(); i++) {
+                assertEquals(0x5a, target.getByte(i), "the kernel wrote at byte " + i);
+            }
+            // the integer commands go through
+            assertEquals(d.statusFlags(), d.fcntl(Abi.F_GETFL, 0));
+            int size = d.fcntl(Abi.F_SETPIPE_SZ, 128 * 1024);
+            assertTrue(size >= 128 * 1024, "pipe capacity " + size);
+            assertEquals(size, d.fcntl(Abi.F_GETPIPE_SZ, 0));
+            assertEquals(Abi.FD_CLOEXEC, d.fcntl(Abi.F_GETFD, 0));
+        }
+    }
+
     @Test
     void duplicate() throws Exception {
         try (Pipe pipe = Pipe.open(backend(), true); Descriptor copy = pipe.source().duplicate(200)) {

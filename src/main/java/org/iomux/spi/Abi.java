@@ -19,6 +19,8 @@ public final class Abi {
     public static final int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
     public static final int F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11;
     public static final int F_SETOWN_EX = 15, F_GETOWN_EX = 16;
+    public static final int F_SETLEASE = 1024, F_GETLEASE = 1025, F_NOTIFY = 1026, F_SETPIPE_SZ = 1031,
+            F_GETPIPE_SZ = 1032, F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
     public static final int FD_CLOEXEC = 1;
 
     // <sys/socket.h>, <netinet/in.h>, <netinet/tcp.h>
