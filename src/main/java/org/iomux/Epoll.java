@@ -207,13 +207,12 @@ public final class Epoll extends FdHandle {
             return wait(events, -1);
         }
         if (!pwait2) {
-            long millis = (timeoutNanos + 999_999) / 1_000_000;
-            return wait(events, (int) Math.min(millis, Integer.MAX_VALUE));
+            return wait(events, Timeouts.nanosToMillisCeil(timeoutNanos));
         }
         checkStride(events);
         ByteBuffer pinned = events.pin();
         NativeBuffer memory = events.memory();
-        long deadline = System.nanoTime() + timeoutNanos;
+        long start = System.nanoTime();
         int epfd = acquire();
         int n;
         try {
@@ -226,7 +225,7 @@ public final class Epoll extends FdHandle {
                 if (n != -Errors.EINTR) {
                     break;
                 }
-                left = Math.max(0, deadline - System.nanoTime());
+                left = Timeouts.remaining(timeoutNanos, start);
             }
         } finally {
             release();

@@ -149,7 +149,9 @@ public final class Select implements AutoCloseable {
         int used = (nfds + 63) >>> 6;
         ByteBuffer pinned = memory.pin();
         long base = memory.address();
-        long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
+        // saturated: select(Long.MAX_VALUE) waits (practically) for ever, it does not overflow to 0
+        long timeoutNanos = timeoutMillis > 0 ? Timeouts.millisToNanos(timeoutMillis) : 0;
+        long start = timeoutMillis > 0 ? System.nanoTime() : 0;
         int n;
         int sets = 0;
         try {
@@ -168,7 +170,7 @@ public final class Select implements AutoCloseable {
                 }
                 long timeval = 0;
                 if (timeoutMillis >= 0) {
-                    long left = timeoutMillis == 0 ? 0 : Math.max(0, (deadline - System.nanoTime()) / 1000);
+                    long left = timeoutMillis == 0 ? 0 : Timeouts.remaining(timeoutNanos, start) / 1000; // µs
                     memory.putLong(timevalSec, left / 1_000_000);
                     memory.putLong(timevalUsec, left % 1_000_000);
                     timeval = base + timevalOffset;

@@ -117,13 +117,13 @@ public final class Signals {
         ByteBuffer pinnedSet = set.memory.pin();
         int infoAt = Scratch.SMALL;
         int tsAt = Scratch.SMALL + l.siginfoSize;
-        long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
+        long start = timeoutNanos > 0 ? System.nanoTime() : 0;
         int r;
         try {
             for (;;) {
                 long ts = 0;
                 if (timeoutNanos >= 0) {
-                    long left = timeoutNanos == 0 ? 0 : Math.max(0, deadline - System.nanoTime());
+                    long left = timeoutNanos == 0 ? 0 : Timeouts.remaining(timeoutNanos, start);
                     scratch.putLong(tsAt + l.timespecSec, left / 1_000_000_000L);
                     scratch.putLong(tsAt + l.timespecNsec, left % 1_000_000_000L);
                     ts = scratch.address(tsAt, l.timespecSize);

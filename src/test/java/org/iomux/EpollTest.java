@@ -17,7 +17,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.iomux.spi.Abi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -267,6 +271,40 @@ class EpollTest {
             assertEquals(78, events.data(0));
             wakeup.drain();
         }
+    }
+
+    /** Timeouts too long for the arithmetic saturate instead of overflowing to "at once" or "never". */
+    @Test
+    void hugeTimeoutsWaitUntilWokenByAnotherThread() throws Exception {
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try (Epoll epoll = Epoll.open(backend()); EpollEvents events = EpollEvents.allocate(backend(), 4);
+             EventFd wakeup = EventFd.open(backend(), true)) {
+            epoll.add(wakeup, Epoll.IN, 79);
+            for (long timeout : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, Integer.MAX_VALUE * 1_000_000L + 1}) {
+                AtomicInteger tid = new AtomicInteger();
+                Future<Integer> woken = thread.submit(() -> {
+                    tid.set(Signals.threadId(backend()));
+                    return epoll.waitNanos(events, timeout);
+                });
+                TestSupport.awaitBlockedIn(tid, TestSupport.epollWaitCalls(), woken);
+                wakeup.signal();
+                assertEquals(1, woken.get(10, TimeUnit.SECONDS), "timeout " + timeout);
+                assertEquals(79, events.data(0));
+                wakeup.drain();
+            }
+        } finally {
+            thread.shutdown();
+            assertTrue(thread.awaitTermination(10, TimeUnit.SECONDS));
+        }
+        // what waitNanos passes to epoll_wait where the kernel lacks epoll_pwait2: rounded up, saturated
+        assertEquals(0, Timeouts.nanosToMillisCeil(0));
+        assertEquals(1, Timeouts.nanosToMillisCeil(1));
+        assertEquals(1, Timeouts.nanosToMillisCeil(1_000_000));
+        assertEquals(2, Timeouts.nanosToMillisCeil(1_000_001));
+        assertEquals(Integer.MAX_VALUE, Timeouts.nanosToMillisCeil(Long.MAX_VALUE));
+        assertEquals(Integer.MAX_VALUE, Timeouts.nanosToMillisCeil(Long.MAX_VALUE - 1));
+        assertEquals(Long.MAX_VALUE, Timeouts.millisToNanos(Long.MAX_VALUE / 1000));
+        assertTrue(Timeouts.remaining(Long.MAX_VALUE, System.nanoTime()) > Long.MAX_VALUE / 2);
     }
 
     /**

@@ -10,7 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.iomux.spi.Abi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,6 +39,34 @@ class SelectTest {
             assertTrue(select.isReadable(r));
             assertEquals(Select.READ, select.ready(r));
             assertEquals(Select.READ, select.interest(r));
+        }
+    }
+
+    /**
+     * A timeout too long to express in nanoseconds waits (practically) for ever, until woken:
+     * {@code timeoutMillis * 1_000_000} used to overflow and return at once.
+     */
+    @Test
+    void hugeTimeoutsWaitUntilWokenByAnotherThread() throws Exception {
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            for (long timeout : new long[] {Long.MAX_VALUE, Long.MAX_VALUE / 1000, 9_300_000_000_000L}) {
+                try (EventFd wakeup = EventFd.open(backend(), true); Select select = Select.open(backend(), 1024)) {
+                    select.add(wakeup, Select.READ);
+                    AtomicInteger tid = new AtomicInteger();
+                    Future<Integer> selected = thread.submit(() -> {
+                        tid.set(Signals.threadId(backend()));
+                        return select.select(timeout);
+                    });
+                    TestSupport.awaitBlockedIn(tid, TestSupport.selectCalls(), selected);
+                    wakeup.signal();
+                    assertEquals(1, selected.get(10, TimeUnit.SECONDS), "timeout " + timeout);
+                    assertTrue(select.isReadable(wakeup.fd()));
+                }
+            }
+        } finally {
+            thread.shutdown();
+            assertTrue(thread.awaitTermination(10, TimeUnit.SECONDS));
         }
     }
 
