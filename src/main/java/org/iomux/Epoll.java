@@ -137,7 +137,10 @@ public final class Epoll extends FdHandle {
     }
 
     private void ctl(int op, int targetFd, int events, long data) throws ErrnoException {
-        Errors.checkFlags("epoll_ctl(" + opName(op) + ")", events & 0xffffffffL, ALL_FLAGS & 0xffffffffL);
+        if ((events & ~ALL_FLAGS) != 0) {
+            // the message is built here only: add/modify are on the hot path and allocate nothing
+            Errors.checkFlags("epoll_ctl(" + opName(op) + ")", events & 0xffffffffL, ALL_FLAGS & 0xffffffffL);
+        }
         NativeBuffer scratch = Scratch.get(backend);
         ByteBuffer pinned = scratch.pin();
         long event = 0;
