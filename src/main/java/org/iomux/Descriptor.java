@@ -27,6 +27,14 @@ public class Descriptor extends FdHandle {
     /** What a read returns at end of stream. */
     public static final int EOF = -1;
 
+    /**
+     * The file status flags {@code F_SETFL} can change, per fcntl(2): {@code O_APPEND},
+     * {@code O_ASYNC}, {@code O_DIRECT}, {@code O_NOATIME} and {@code O_NONBLOCK}; the only bits
+     * {@link #setStatusFlags} takes.
+     */
+    public static final int SETTABLE_STATUS_FLAGS = Abi.O_APPEND | Abi.O_ASYNC | Abi.O_DIRECT | Abi.O_NOATIME
+            | Abi.O_NONBLOCK;
+
     private static final int IOV_MAX = 1024;
 
     Descriptor(Backend backend, int fd, boolean owned) {
@@ -327,6 +335,7 @@ public class Descriptor extends FdHandle {
      * {@code F_GETOWN}, {@code F_SETOWN}, {@code F_GETSIG}, {@code F_SETSIG}, {@code F_GETLEASE},
      * {@code F_SETLEASE}, {@code F_NOTIFY}, {@code F_GETPIPE_SZ}, {@code F_SETPIPE_SZ},
      * {@code F_GET_SEALS}, {@code F_ADD_SEALS} (constants in {@code org.iomux.spi.Abi}).
+     * {@code F_SETFL} takes what {@link #setStatusFlags} takes.
      *
      * <p>Every other command takes a pointer ({@code F_GETLK}, {@code F_GETOWN_EX},
      * {@code F_GET_RW_HINT}, ...), to which the kernel writes: an integer passed as one would let it
@@ -339,6 +348,9 @@ public class Descriptor extends FdHandle {
         if (!isIntegerCommand(cmd)) {
             throw new IllegalArgumentException("fcntl: command " + cmd + " is not one that takes an integer argument"
                     + " (pointer-taking commands have typed methods, or are not supported)");
+        }
+        if (cmd == Abi.F_SETFL) {
+            checkStatusFlags(arg);
         }
         return fcntlInteger(cmd, arg);
     }
@@ -388,12 +400,26 @@ public class Descriptor extends FdHandle {
     }
 
     /**
-     * Sets the file status flags ({@code F_SETFL}). Per fcntl(2) the kernel changes only
-     * {@code O_APPEND}, {@code O_ASYNC}, {@code O_DIRECT}, {@code O_NOATIME} and {@code O_NONBLOCK}
-     * and ignores the other bits, so {@code setStatusFlags(statusFlags() | X)} is the idiom.
+     * Sets the file status flags ({@code F_SETFL}): {@code flags} is a combination of
+     * {@link #SETTABLE_STATUS_FLAGS}, the only ones the kernel changes (fcntl(2)); the others are
+     * cleared. Any other bit is rejected rather than passed on, since some are real flags that a
+     * stray bit would set ({@code 0x40000} is {@code O_NOATIME}). The idiom is
+     * {@code setStatusFlags((statusFlags() & SETTABLE_STATUS_FLAGS) | X)}; {@link #setNonBlocking}
+     * and {@link #setAsync} do that for their flag.
+     *
+     * @throws IllegalArgumentException for a bit outside {@link #SETTABLE_STATUS_FLAGS}, including
+     *         the access mode and creation flags {@link #statusFlags()} reports
      */
     public void setStatusFlags(int flags) throws ErrnoException {
+        checkStatusFlags(flags);
         fcntlInteger(Abi.F_SETFL, flags);
+    }
+
+    private static void checkStatusFlags(long flags) {
+        if ((flags & ~(long) SETTABLE_STATUS_FLAGS) != 0) {
+            throw new IllegalArgumentException("F_SETFL: bits 0x" + Long.toHexString(flags & ~(long) SETTABLE_STATUS_FLAGS)
+                    + " are not among the flags it can change (O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME, O_NONBLOCK)");
+        }
     }
 
     public boolean isNonBlocking() throws ErrnoException {
@@ -402,7 +428,7 @@ public class Descriptor extends FdHandle {
 
     /** Sets or clears {@code O_NONBLOCK}. */
     public void setNonBlocking(boolean on) throws ErrnoException {
-        int flags = statusFlags();
+        int flags = statusFlags() & SETTABLE_STATUS_FLAGS;
         int updated = on ? flags | Abi.O_NONBLOCK : flags & ~Abi.O_NONBLOCK;
         if (updated != flags) {
             setStatusFlags(updated);
@@ -549,7 +575,7 @@ public class Descriptor extends FdHandle {
 
     /** Sets or clears {@code O_ASYNC}: whether I/O readiness sends the owner a signal. */
     public void setAsync(boolean on) throws ErrnoException {
-        int flags = statusFlags();
+        int flags = statusFlags() & SETTABLE_STATUS_FLAGS;
         int updated = on ? flags | Abi.O_ASYNC : flags & ~Abi.O_ASYNC;
         if (updated != flags) {
             setStatusFlags(updated);

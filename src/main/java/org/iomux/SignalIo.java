@@ -367,7 +367,7 @@ public final class SignalIo implements AutoCloseable {
         int fd = descriptor.fd();
         checkSupportsAsync(fd);
         Registration r = new Registration(descriptor, fd, signal, sweepEvents, handler);
-        r.savedFlags = flags;
+        r.savedFlags = flags & Descriptor.SETTABLE_STATUS_FLAGS; // the rest F_SETFL cannot change
         r.savedOwner = descriptor.ownerEx();
         r.savedSignal = descriptor.ioSignal();
         synchronized (tableLock) {
@@ -388,7 +388,7 @@ public final class SignalIo implements AutoCloseable {
         try {
             descriptor.setIoSignal(signal);
             descriptor.setOwner(Descriptor.OwnerType.THREAD, tid);
-            descriptor.setStatusFlags(flags | Abi.O_NONBLOCK | Abi.O_ASYNC);
+            descriptor.setStatusFlags(r.savedFlags | Abi.O_NONBLOCK | Abi.O_ASYNC);
         } catch (ErrnoException | RuntimeException e) {
             remove(r);
             restore(r);

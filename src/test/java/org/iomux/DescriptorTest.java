@@ -188,6 +188,32 @@ class DescriptorTest {
         }
     }
 
+    /** F_SETFL changes five flags (fcntl(2)); a stray bit must not reach it (0x40000 is O_NOATIME). */
+    @Test
+    void setStatusFlagsTakesOnlyTheFlagsFSetflChanges() throws Exception {
+        try (Pipe pipe = Pipe.open(backend(), false)) {
+            Descriptor d = pipe.source();
+            int before = d.statusFlags();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.setStatusFlags(0x7fff0000));
+            assertTrue(e.getMessage().contains("O_NONBLOCK"), e.getMessage());
+            assertEquals(before, d.statusFlags(), "nothing reached the kernel");
+            assertThrows(IllegalArgumentException.class, () -> d.setStatusFlags(Abi.O_RDWR), "the access mode is fixed");
+            Descriptor sink = pipe.sink();
+            assertThrows(IllegalArgumentException.class, () -> sink.setStatusFlags(sink.statusFlags() | Abi.O_NONBLOCK),
+                    "statusFlags() includes the access mode, O_WRONLY here");
+            assertThrows(IllegalArgumentException.class, () -> d.fcntl(Abi.F_SETFL, 0x7fff0000L));
+            assertThrows(IllegalArgumentException.class, () -> d.fcntl(Abi.F_SETFL, 1L << 40));
+            assertEquals(before, d.statusFlags());
+
+            d.setStatusFlags((d.statusFlags() & Descriptor.SETTABLE_STATUS_FLAGS) | Abi.O_NONBLOCK | Abi.O_APPEND);
+            assertEquals(Abi.O_NONBLOCK | Abi.O_APPEND, d.statusFlags() & Descriptor.SETTABLE_STATUS_FLAGS);
+            d.setNonBlocking(false);
+            assertEquals(Abi.O_APPEND, d.statusFlags() & Descriptor.SETTABLE_STATUS_FLAGS, "the other flag stays");
+            d.fcntl(Abi.F_SETFL, 0);
+            assertEquals(before, d.statusFlags());
+        }
+    }
+
     @Test
     void duplicate() throws Exception {
         try (Pipe pipe = Pipe.open(backend(), true); Descriptor copy = pipe.source().duplicate(200)) {

@@ -3,7 +3,7 @@ package org.iomux.spi;
 /**
  * The Linux ABI constants that iomux passes to the kernel, in one place. The values are the same on
  * x86_64 and aarch64 (both use the generic {@code asm-generic} definitions for every constant
- * listed here); {@code AbiTest} checks each of them, by name, against the C headers the native
+ * listed here but {@link #O_DIRECT}); {@code AbiTest} checks each of them, by name, against the C headers the native
  * library was compiled with.
  *
  * <p>The typed API's public flags ({@code Epoll.IN}, {@code Poll.NVAL}, ...) are these values: the
@@ -16,6 +16,12 @@ public final class Abi {
     // <fcntl.h>
     public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2;
     public static final int O_NONBLOCK = 0x800, O_ASYNC = 0x2000, O_CLOEXEC = 0x80000;
+    public static final int O_APPEND = 0x400, O_NOATIME = 0x40000;
+    /**
+     * The one constant here that differs between the two architectures: aarch64 takes the generic
+     * value, x86_64 its own (asm/fcntl.h). Not a compile-time constant, for that reason.
+     */
+    public static final int O_DIRECT = "aarch64".equals(System.getProperty("os.arch")) ? 0x10000 : 0x4000;
     public static final int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
     public static final int F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11;
     public static final int F_SETOWN_EX = 15, F_GETOWN_EX = 16;
