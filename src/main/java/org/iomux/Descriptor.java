@@ -77,7 +77,7 @@ public class Descriptor extends FdHandle {
             throw new ReadOnlyBufferException();
         }
         int position = dst.position();
-        int length = dst.limit() - position;
+        int length = remaining(position, dst.limit());
         if (length == 0) {
             return 0;
         }
@@ -147,7 +147,7 @@ public class Descriptor extends FdHandle {
     /** Writes {@code src}'s remaining bytes. @return bytes written, or 0 ({@code EAGAIN}) */
     public int write(ByteBuffer src) throws ErrnoException {
         int position = src.position();
-        int length = src.limit() - position;
+        int length = remaining(position, src.limit());
         if (length == 0) {
             return 0;
         }
@@ -263,9 +263,10 @@ public class Descriptor extends FdHandle {
                 throw new IllegalArgumentException((read ? "readv" : "writev") + ": buffer " + (offset + i)
                         + " is not direct");
             }
+            int position = b.position();
             int at = i * layout.iovecSize;
-            iov.putLong(at + layout.iovecBase, calls.address(b) + b.position());
-            iov.putLong(at + layout.iovecLen, b.remaining());
+            iov.putLong(at + layout.iovecBase, calls.address(b) + position);
+            iov.putLong(at + layout.iovecLen, remaining(position, b.limit()));
         }
         int fd = acquire();
         long r;
@@ -281,6 +282,18 @@ public class Descriptor extends FdHandle {
         return r;
     }
 
+    /**
+     * The bytes between a buffer's {@code position} and {@code limit}, read once each by the
+     * caller, or 0 if {@code position > limit}. A buffer is not thread-safe: one that another
+     * thread changes meanwhile can be seen that way, and {@code limit - position} would then be
+     * negative, which read(2) takes as a huge {@code size_t} and fills past the buffer. The JDK's
+     * channels clamp the same way ({@code sun.nio.ch.IOUtil}). Every address and length passed to
+     * the kernel comes from these two reads, so it stays inside {@code [0, capacity)}.
+     */
+    static int remaining(int position, int limit) {
+        return position <= limit ? limit - position : 0;
+    }
+
     private static boolean hasRemaining(ByteBuffer[] buffers, int offset, int count) {
         for (int i = 0; i < count; i++) {
             if (buffers[offset + i].hasRemaining()) {
@@ -293,8 +306,9 @@ public class Descriptor extends FdHandle {
     private static void advance(ByteBuffer[] buffers, int offset, int count, long n) {
         for (int i = 0; i < count && n > 0; i++) {
             ByteBuffer b = buffers[offset + i];
-            int step = (int) Math.min(n, b.remaining());
-            b.position(b.position() + step);
+            int position = b.position();
+            int step = (int) Math.min(n, remaining(position, b.limit()));
+            b.position(position + step);
             n -= step;
         }
     }

@@ -107,6 +107,20 @@ class DescriptorTest {
         }
     }
 
+    /**
+     * A buffer changed by another thread can be seen with its position past its limit; that is
+     * an empty range (as in the JDK's IOUtil), never a negative length, which read(2) would take
+     * as a huge size_t. The race itself cannot be staged deterministically: this checks the clamp
+     * every buffer path goes through.
+     */
+    @Test
+    void aPositionPastTheLimitIsAnEmptyRange() {
+        assertEquals(0, Descriptor.remaining(9, 4));
+        assertEquals(0, Descriptor.remaining(Integer.MAX_VALUE, 0));
+        assertEquals(0, Descriptor.remaining(4, 4));
+        assertEquals(4, Descriptor.remaining(0, 4));
+    }
+
     @Test
     void eofAndEagainAreResults() throws Exception {
         try (Pipe pipe = Pipe.open(backend(), true)) {
