@@ -18,7 +18,8 @@ import org.iomux.spi.NativeCalls;
  * The default backend is the one named by the system property {@value #PROPERTY}, or set with
  * {@link #setDefault}; a backend named that way that cannot load is an error (no silent
  * substitution). With neither, the default is {@code jni}, falling back to {@code jnr}, then
- * {@code jna}, with one warning that says why and which backends are usable.
+ * {@code jna}, with one warning that says why each backend passed over did not load and which
+ * are usable.
  *
  * <p>What {@link #get} returns is a {@link Backend} handle: a name that the typed API's factories
  * take, with no raw calls of its own (see {@link Backend}).
@@ -91,12 +92,18 @@ public final class Backends {
         if (named != null && !named.isBlank()) {
             return get(named.trim());
         }
-        for (String name : NAMES) {
+        for (int i = 0; i < NAMES.size(); i++) {
+            String name = NAMES.get(i);
             if (isAvailable(name)) {
-                if (!name.equals(NAMES.get(0))) {
-                    System.getLogger("org.iomux").log(System.Logger.Level.WARNING,
-                            "iomux: the jni backend is unavailable (" + LOADED.get("jni") + "); using " + name
-                                    + usableSuffix("jni"));
+                if (i > 0) {
+                    // one warning that says why each backend before this one failed
+                    StringBuilder why = new StringBuilder("iomux:");
+                    for (String failed : NAMES.subList(0, i)) {
+                        why.append(" the ").append(failed).append(" backend is unavailable (").append(LOADED.get(failed))
+                                .append(");");
+                    }
+                    why.append(" using ").append(name).append(usableSuffix(null));
+                    System.getLogger("org.iomux").log(System.Logger.Level.WARNING, why.toString());
                 }
                 return (Backend) LOADED.get(name);
             }
@@ -104,6 +111,7 @@ public final class Backends {
         throw new IllegalStateException("no iomux backend can load here: " + status());
     }
 
+    /** "; usable: jnr, jna (-Diomux.backend=jnr)": the backends that load, other than {@code failed} (if not null). */
     private static String usableSuffix(String failed) {
         StringBuilder usable = new StringBuilder();
         for (String name : NAMES) {

@@ -237,6 +237,75 @@ class CrossBackendTest {
     }
 
     @Test
+    void fallingThroughToJnaSaysWhyJniAndJnrFailed() throws Exception {
+        String out = run(withoutJar("/jnr-ffi-"), "iomux.jni.library=/nonexistent/libiomux.so");
+        assertTrue(out.contains("default: jna"), out);
+        assertTrue(out.contains("the jni backend is unavailable (UnsatisfiedLinkError: iomux.jni.library="
+                + "/nonexistent/libiomux.so: no such file); the jnr backend is unavailable ("), "one warning: " + out);
+        assertTrue(out.contains("jnr-ffi is not on the class path"), "with both reasons: " + out);
+        assertTrue(out.contains("using jna; usable: jna"), out);
+        assertTrue(out.endsWith("exit=0"), out);
+    }
+
+    /** -Diomux.jni.library: exactly that file is loaded, as it is (not copied, not deleted). */
+    @Test
+    void anExplicitLibraryPathIsLoadedAsIs(@TempDir Path dir) throws Exception {
+        Path library = dir.resolve("installed/libiomux.so");
+        Files.createDirectories(library.getParent());
+        String resource = "/org/iomux/jni/linux-" + System.getProperty("os.arch") + "/libiomux.so";
+        try (var in = CrossBackendTest.class.getResourceAsStream(resource)) {
+            assertTrue(in != null, resource);
+            Files.copy(in, library);
+        }
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        String out = runMain(LoadedLibrary.class, classPath(), "iomux.jni.library=" + library, "iomux.jni.tmpdir=" + tmp);
+        assertTrue(out.contains("mapped " + library + " "), out);
+        assertTrue(!out.contains("(deleted)"), "nothing was extracted: " + out);
+        assertTrue(out.endsWith("exit=0"), out);
+        try (var left = Files.list(tmp)) {
+            assertEquals(0, left.count());
+        }
+        assertTrue(Files.exists(library), "an installed library is left where it is");
+        // a relative path is taken from the working directory
+        String relative = run(classPath(), "iomux.jni.library=" + Path.of("").toAbsolutePath().relativize(library));
+        assertTrue(relative.contains("jni  loads") && relative.contains("default: jni"), relative);
+    }
+
+    /**
+     * A temp directory mounted noexec: found among this machine's mounts (Docker mounts /dev/shm
+     * so, for one), else skipped. The message is unit-tested in NativeLoaderTest either way.
+     */
+    @Test
+    void aNoexecTempDirectoryIsExplained() throws Exception {
+        Path noexec = null;
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" "); // id parent dev root mountpoint options ...
+            if (f.length > 5 && List.of(f[5].split(",")).containsAll(List.of("rw", "noexec"))) {
+                Path mount = Path.of(f[4].replace("\\040", " "));
+                if (Files.isDirectory(mount) && Files.isWritable(mount)) {
+                    noexec = mount;
+                    break;
+                }
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(noexec != null, "no writable noexec mount on this machine");
+        Path dir = Files.createTempDirectory(noexec, "iomux-noexec-");
+        try {
+            String out = run(classPath(), "iomux.jni.tmpdir=" + dir);
+            assertTrue(out.contains("jni  UNAVAILABLE: UnsatisfiedLinkError: cannot load the native library extracted into "
+                    + dir + ": "), out);
+            assertTrue(out.contains("(the directory is probably mounted noexec); set -Diomux.jni.tmpdir"), out);
+            assertTrue(out.contains("default: jnr"), out);
+            assertTrue(!out.contains(dir + "/libiomux-"), "the extracted copy's name is not worth printing: " + out);
+            try (var left = Files.list(dir)) {
+                assertEquals(0, left.count(), "the copy is deleted even when it cannot load");
+            }
+        } finally {
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    @Test
     void explicitlyChosenBackendThatCannotLoadIsAnError() throws Exception {
         String out = run(withoutJar("/jna-"), "iomux.backend=jna");
         assertTrue(out.contains("jna  UNAVAILABLE: ") && out.contains("not on the class path"), out);
