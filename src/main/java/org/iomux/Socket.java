@@ -388,6 +388,33 @@ public final class Socket extends Descriptor {
         }
     }
 
+    /**
+     * {@code getsockopt(SO_LINGER)}: the linger timeout in seconds, or -1 if lingering is off
+     * (see {@link #setLinger}).
+     */
+    public int linger() throws ErrnoException {
+        StructLayout layout = backend.layout();
+        NativeBuffer scratch = Scratch.get(backend);
+        ByteBuffer pinned = scratch.pin();
+        scratch.clear(Scratch.SMALL, layout.lingerSize);
+        int lengthAt = Scratch.SMALL + ((layout.lingerSize + 7) & ~7);
+        scratch.putInt(lengthAt, layout.lingerSize);
+        int fd = acquire();
+        int r;
+        try {
+            r = calls.getsockopt(fd, Abi.SOL_SOCKET, Abi.SO_LINGER, scratch.address(Scratch.SMALL, layout.lingerSize),
+                    scratch.address(lengthAt, 4));
+        } finally {
+            release();
+            Reference.reachabilityFence(pinned);
+        }
+        if (r < 0) {
+            throw Errors.exception("getsockopt(fd=" + fd + ", SO_LINGER)", r);
+        }
+        return scratch.getInt(Scratch.SMALL + layout.lingerOnoff) != 0
+                ? scratch.getInt(Scratch.SMALL + layout.lingerLinger) : -1;
+    }
+
     @Override
     void closingWhileInUse() {
         // Another thread is blocked in accept/read/connect on this socket: shutdown(2) makes those

@@ -257,6 +257,48 @@ class DescriptorTest {
         }
     }
 
+    /**
+     * A closed number (not negative: it was a descriptor a moment ago) reaches the kernel through a
+     * borrowed handle and comes back as EBADF, named. It is placed at 900 or above, so that the
+     * JVM's own descriptors, allocated lowest-first, do not take it meanwhile.
+     */
+    @Test
+    void aClosedDescriptorNumberIsEbadf() throws Exception {
+        int number;
+        try (Pipe pipe = Pipe.open(backend(), true); Descriptor high = pipe.source().duplicate(900)) {
+            number = high.fd();
+        }
+        assertFalse(FdLeakCheck.isOpen(number));
+        try (Descriptor stale = Descriptor.borrow(backend(), number)) {
+            ErrnoException e = assertThrows(ErrnoException.class, () -> stale.read(new byte[1], 0, 1));
+            assertEquals(Abi.EBADF, e.errno());
+            assertEquals("read(fd=" + number + "): EBADF (Bad file descriptor)", e.getMessage());
+            assertEquals("EBADF", assertThrows(ErrnoException.class, () -> stale.write(ByteBuffer.allocateDirect(1))).errnoName());
+            assertEquals("EBADF", assertThrows(ErrnoException.class, stale::statusFlags).errnoName());
+            try (Epoll epoll = Epoll.open(backend())) {
+                assertEquals("EBADF", assertThrows(ErrnoException.class, () -> epoll.add(stale, Epoll.IN, 0)).errnoName());
+            }
+        }
+    }
+
+    @Test
+    void vectorRangesAreChecked() throws Exception {
+        try (Pipe pipe = Pipe.open(backend(), true)) {
+            ByteBuffer[] three = {ByteBuffer.allocateDirect(4), ByteBuffer.allocateDirect(4), ByteBuffer.allocateDirect(4)};
+            Descriptor in = pipe.source();
+            Descriptor out = pipe.sink();
+            for (int[] range : new int[][] {{-1, 1}, {0, -1}, {2, 2}, {4, 0}, {0, 4}, {Integer.MAX_VALUE, 1}, {1, Integer.MAX_VALUE}}) {
+                assertThrows(IndexOutOfBoundsException.class, () -> in.read(three, range[0], range[1]),
+                        "readv [" + range[0] + ", +" + range[1] + ")");
+                assertThrows(IndexOutOfBoundsException.class, () -> out.write(three, range[0], range[1]),
+                        "writev [" + range[0] + ", +" + range[1] + ")");
+            }
+            assertEquals(0, in.read(three, 3, 0), "an empty range at the end");
+            assertEquals(0, out.write(three, 0, 0));
+            assertEquals(0, in.read(new ByteBuffer[0], 0, 0));
+        }
+    }
+
     @Test
     void closeIsIdempotentAndUseAfterCloseThrows() throws Exception {
         Pipe pipe = Pipe.open(backend(), true);

@@ -176,6 +176,50 @@ class EpollTest {
         }
     }
 
+    /**
+     * EPOLLPRI: TCP urgent data. iomux's Socket has no send flags, so the peer is a JDK socket,
+     * whose sendUrgentData sends one byte with MSG_OOB.
+     */
+    @Test
+    void priOnTcpUrgentData() throws Exception {
+        try (Socket listener = Socket.listenTcp(backend(), new java.net.InetSocketAddress("127.0.0.1", 0), 4, false);
+             java.net.Socket peer = new java.net.Socket()) {
+            peer.connect(listener.localAddress());
+            try (Socket server = listener.accept(true); Epoll epoll = Epoll.open(backend());
+                 EpollEvents events = EpollEvents.allocate(backend(), 4)) {
+                epoll.add(server, Epoll.PRI, 4);
+                assertEquals(0, epoll.wait(events, 0), "nothing urgent yet");
+                peer.sendUrgentData('!');
+                assertEquals(1, epoll.wait(events, 5000));
+                assertEquals(4, events.data(0));
+                assertEquals(Epoll.PRI, events.events(0) & Epoll.PRI, Epoll.toString(events.events(0)));
+            }
+        }
+    }
+
+    /**
+     * EPOLLERR (with EPOLLHUP): a non-blocking connect to a port nobody listens on; the error is
+     * then SO_ERROR's, which finishConnect reports.
+     */
+    @Test
+    void errOnARefusedConnection() throws Exception {
+        java.net.InetSocketAddress closed;
+        try (Socket probe = Socket.listenTcp(backend(), new java.net.InetSocketAddress("127.0.0.1", 0), 1, false)) {
+            closed = (java.net.InetSocketAddress) probe.localAddress();
+        }
+        try (Socket client = Socket.tcp(backend(), closed, true); Epoll epoll = Epoll.open(backend());
+             EpollEvents events = EpollEvents.allocate(backend(), 4)) {
+            epoll.add(client, Epoll.OUT, 8); // ERR and HUP are reported without being asked for
+            if (client.connect(closed)) {
+                throw new AssertionError("connected to a closed port");
+            }
+            assertEquals(1, epoll.wait(events, 5000));
+            int ev = events.events(0);
+            assertEquals(Epoll.ERR | Epoll.HUP, ev & (Epoll.ERR | Epoll.HUP), Epoll.toString(ev));
+            assertEquals("ECONNREFUSED", assertThrows(ErrnoException.class, client::finishConnect).errnoName());
+        }
+    }
+
     @Test
     void outReportsWritableUntilFull() throws Exception {
         Socket[] pair = Socket.pair(backend(), true);
@@ -309,11 +353,13 @@ class EpollTest {
 
     /**
      * EPOLLEXCLUSIVE: with four epoll instances, each with its own thread blocked in epoll_wait on
-     * one shared eventfd, one event wakes exactly one of them; without the flag it wakes all four.
+     * one shared eventfd, one event wakes fewer than all of them; without the flag it wakes all
+     * four. epoll_ctl(2) promises "one or more" with the flag, not exactly one.
      */
     @Test
     void exclusiveWakesOneOfSeveralWaiters() throws Exception {
-        assertEquals(1, wokenBy(Epoll.IN | Epoll.EXCLUSIVE));
+        int exclusive = wokenBy(Epoll.IN | Epoll.EXCLUSIVE);
+        assertTrue(exclusive >= 1 && exclusive < 4, exclusive + " of 4 woken");
         assertEquals(4, wokenBy(Epoll.IN));
     }
 
@@ -322,6 +368,7 @@ class EpollTest {
         List<Epoll> epolls = new ArrayList<>();
         List<EventFd> stops = new ArrayList<>();
         List<CompletableFuture<Void>> threads = new ArrayList<>();
+        List<ExecutorService> executors = new ArrayList<>();
         ConcurrentLinkedQueue<Integer> wokenBy = new ConcurrentLinkedQueue<>();
         try (EventFd shared = EventFd.open(backend(), true)) {
             Set<Integer> epfds = new HashSet<>();
@@ -334,6 +381,8 @@ class EpollTest {
                 epoll.add(stop, Epoll.IN, 2);
                 epfds.add(epoll.fd());
                 int id = i;
+                ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "waiter-" + id));
+                executors.add(executor);
                 threads.add(CompletableFuture.runAsync(() -> {
                     try (EpollEvents events = EpollEvents.allocate(backend(), 4)) {
                         int n = epoll.wait(events, -1);
@@ -345,11 +394,7 @@ class EpollTest {
                     } catch (ErrnoException e) {
                         throw new RuntimeException(e);
                     }
-                }, java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "waiter-" + id);
-                    t.setDaemon(true);
-                    return t;
-                })));
+                }, executor));
             }
             awaitBlocked(epfds);
             shared.signal();
@@ -369,6 +414,13 @@ class EpollTest {
             }
             return woken;
         } finally {
+            for (EventFd stop : stops) {
+                stop.signal(); // again, if a failure came first: no waiter may be left blocked
+            }
+            for (ExecutorService executor : executors) {
+                executor.shutdown();
+                assertTrue(executor.awaitTermination(10, TimeUnit.SECONDS), "a waiter is still running");
+            }
             epolls.forEach(Epoll::close);
             stops.forEach(EventFd::close);
         }

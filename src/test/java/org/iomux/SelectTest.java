@@ -70,6 +70,22 @@ class SelectTest {
         }
     }
 
+    /** EXCEPT: TCP urgent data, sent by a JDK socket (iomux's Socket has no MSG_OOB). */
+    @Test
+    void exceptOnTcpUrgentData() throws Exception {
+        try (Socket listener = Socket.listenTcp(backend(), new java.net.InetSocketAddress("127.0.0.1", 0), 4, false);
+             java.net.Socket peer = new java.net.Socket()) {
+            peer.connect(listener.localAddress());
+            try (Socket server = listener.accept(true); Select select = Select.open(backend(), 1024)) {
+                select.add(server, Select.EXCEPT);
+                assertEquals(0, select.select(0));
+                peer.sendUrgentData('!');
+                assertEquals(1, select.select(5000));
+                assertEquals(Select.EXCEPT, select.ready(server.fd()));
+            }
+        }
+    }
+
     /** glibc's fd_set stops at 1024; the kernel does not. */
     @Test
     void descriptorsAbove1024() throws Exception {
