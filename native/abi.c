@@ -1,7 +1,8 @@
 /*
  * What the C compiler says about the ABI, for Java to cache and for tests to check against:
  * struct sizes and offsets (sizeof/offsetof), the constants iomux passes to the kernel, and the
- * errno names and messages. Returned once as "key=value" lines (StructLayout.parse, AbiTest).
+ * errno names and messages. Returned once as "key=value" lines (StructLayout.parse; CrossBackendTest checks
+ * every Abi constant and the errno table against them).
  */
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -451,7 +451,10 @@ public class Descriptor extends FdHandle {
 
     // ---- signal-driven I/O (fcntl(2), "Managing signals") -------------------------------------
 
-    /** Who {@code F_SETOWN_EX} names as the receiver of a descriptor's I/O signals. */
+    /**
+     * Who {@code F_SETOWN_EX} names as the receiver of a descriptor's I/O signals. Immutable
+     * constants, safe to share between threads.
+     */
     public enum OwnerType {
         /** One thread ({@code F_OWNER_TID}): the signal is thread-directed, only that thread gets it. */
         THREAD(Abi.F_OWNER_TID),
@@ -476,7 +479,11 @@ public class Descriptor extends FdHandle {
         }
     }
 
-    /** The receiver of a descriptor's I/O signals; id 0 means none. */
+    /**
+     * The receiver of a descriptor's I/O signals ({@code struct f_owner_ex}); id 0 means none. An
+     * immutable value (a snapshot of what {@link #ownerEx()} read: another thread may change the
+     * owner afterwards), safe to share between threads.
+     */
     public static final class Owner {
         private final OwnerType type;
         private final int id;

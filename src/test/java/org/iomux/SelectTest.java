@@ -207,6 +207,36 @@ class SelectTest {
         }
     }
 
+    /**
+     * A handle closed while in the sets: select throws before the call, so the number, reused
+     * here by a readable pipe, is never watched; what the failed select held is released again.
+     */
+    @Test
+    void aHandleClosedInTheSetsIsRefusedBeforeTheCall() throws Exception {
+        try (Select select = Select.open(backend(), 1024)) {
+            Pipe kept = Pipe.open(backend(), true);
+            select.add(kept.source(), Select.READ);
+            Pipe closed = Pipe.open(backend(), true);
+            int number = closed.source().fd();
+            select.add(closed.source(), Select.READ);
+            closed.close();
+            try (Pipe next = Pipe.open(backend(), true);
+                 Descriptor reused = next.source().fd() == number ? null : next.source().duplicate(number)) {
+                writeFully(next.sink(), bytes("x"));
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> select.select(0));
+                assertTrue(e.getMessage().contains("(fd " + number + ") is closed"), e.getMessage());
+                select.remove(number);
+                assertEquals(0, select.select(0));
+                select.add(number, Select.READ); // as a raw number it is the caller's: now the new pipe
+                assertEquals(1, select.select(0));
+                assertTrue(select.isReadable(number));
+            }
+            int keptNumber = kept.source().fd();
+            kept.close();
+            assertFalse(FdLeakCheck.isOpen(keptNumber), "no select holds the kept handle any more: closed at once");
+        }
+    }
+
     @Test
     void badInput() throws Exception {
         try (Select select = Select.open(backend(), 128)) {

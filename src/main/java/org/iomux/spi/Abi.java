@@ -3,8 +3,9 @@ package org.iomux.spi;
 /**
  * The Linux ABI constants that iomux passes to the kernel, in one place. The values are the same on
  * x86_64 and aarch64 (both use the generic {@code asm-generic} definitions for every constant
- * listed here but {@link #O_DIRECT}); {@code AbiTest} checks each of them, by name, against the C headers the native
- * library was compiled with.
+ * listed here but {@link #O_DIRECT}); {@code CrossBackendTest.abiConstantsAgreeWithC} checks each
+ * of them, by name, against the C headers the native library was compiled with
+ * ({@code native/abi.c} prints them).
  *
  * <p>The typed API's public flags ({@code Epoll.IN}, {@code Poll.NVAL}, ...) are these values: the
  * kernel's own bits, so that translating a public flag to a kernel bit is the identity and unknown
