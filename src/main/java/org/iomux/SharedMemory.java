@@ -65,10 +65,27 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
     private final String name;
     private final long address;
     private final int size;
+    /** The whole mapping, for iomux's own writes (the header, mutex magic words). */
     private final NativeBuffer memory;
+    /** The same mapping for applications: writes into {@link #guarded} ranges are refused. */
+    private final NativeBuffer view;
     private final SharedLayout layout;
     private final boolean creator;
     private final ConcurrentHashMap<Integer, SharedMutex> mutexes = new ConcurrentHashMap<>();
+    /** What {@link #view} does not write; replaced whole (copy-on-write) under {@code this}. */
+    private volatile Guarded guarded = Guarded.NONE;
+
+    /** Sorted, disjoint {@code [start, end)} ranges and what each one is, for messages. */
+    private static final class Guarded {
+        static final Guarded NONE = new Guarded(new int[0], new String[0]);
+        final int[] bounds; // start0, end0, start1, end1, ...
+        final String[] names;
+
+        Guarded(int[] bounds, String[] names) {
+            this.bounds = bounds;
+            this.names = names;
+        }
+    }
 
     private SharedMemory(Backend backend, String name, long address, int size, SharedLayout layout, boolean creator) {
         this.backend = backend;
@@ -77,7 +94,14 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
         this.size = size;
         this.layout = layout;
         this.creator = creator;
-        this.memory = NativeBuffer.mapped(backend, address, size, this);
+        this.memory = NativeBuffer.mapped(backend, address, size, this, null);
+        this.view = NativeBuffer.mapped(backend, address, size, this, this);
+        if (layout != null) {
+            guard(0, SharedLayout.HEADER_SIZE, "the region header");
+            for (String mutex : layout.mutexes()) {
+                guard(layout.offset(mutex), layout.size(mutex), "mutex field '" + mutex + "'");
+            }
+        }
     }
 
     // ---- create, open, unlink ----------------------------------------------------------------
@@ -176,9 +200,17 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
     /**
      * The mapped bytes, bounds-checked; valid while this region is open. Closing the returned
      * buffer closes this region.
+     *
+     * <p>Everything can be read, but what iomux keeps in the region cannot be written: the
+     * header of a region opened with a {@link SharedLayout}, and every {@link SharedMutex} slot
+     * (the layout's, and any initialised or attached at an offset). A write that touches one
+     * throws {@link IllegalArgumentException}: junk in a {@code pthread_mutex_t} makes glibc abort
+     * the process on the next lock. The guard is this object's: another mapping of the same
+     * object opened without its layout ({@link #open}) knows nothing of it, so do not write
+     * through one.
      */
     public NativeBuffer memory() {
-        return memory;
+        return view;
     }
 
     /** The mapped size in bytes. */
@@ -253,6 +285,93 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
     /** The canonical handle for the mutex at {@code offset}: one per region and offset. */
     SharedMutex mutexAt(int offset, IntFunction<SharedMutex> factory) {
         return mutexes.computeIfAbsent(offset, factory::apply);
+    }
+
+    /** The mapping without the guard, for iomux's own writes. */
+    NativeBuffer mapping() {
+        return memory;
+    }
+
+    /**
+     * Makes {@code [offset, offset + length)} unwritable through {@link #memory()}. Ranges that
+     * overlap one already guarded are merged into it, so that the ranges stay disjoint.
+     */
+    synchronized void guard(int offset, int length, String what) {
+        Guarded g = guarded;
+        int start = offset;
+        int end = offset + length;
+        String name = what;
+        int n = g.names.length;
+        int[] bounds = new int[2 * (n + 1)];
+        String[] names = new String[n + 1];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            int s = g.bounds[2 * i];
+            int e = g.bounds[2 * i + 1];
+            if (e <= start || s >= end) {
+                continue; // disjoint: copied below, in order
+            }
+            if (s <= start && e >= end) {
+                return; // already guarded whole
+            }
+            start = Math.min(start, s);
+            end = Math.max(end, e);
+            name = g.names[i];
+        }
+        boolean placed = false;
+        for (int i = 0; i < n; i++) {
+            int s = g.bounds[2 * i];
+            int e = g.bounds[2 * i + 1];
+            if (!(e <= start || s >= end)) {
+                continue; // merged into the new range
+            }
+            if (!placed && s >= end) {
+                bounds[2 * k] = start;
+                bounds[2 * k + 1] = end;
+                names[k++] = name;
+                placed = true;
+            }
+            bounds[2 * k] = s;
+            bounds[2 * k + 1] = e;
+            names[k++] = g.names[i];
+        }
+        if (!placed) {
+            bounds[2 * k] = start;
+            bounds[2 * k + 1] = end;
+            names[k++] = name;
+        }
+        guarded = new Guarded(java.util.Arrays.copyOf(bounds, 2 * k), java.util.Arrays.copyOf(names, k));
+    }
+
+    /**
+     * Throws if {@code [offset, offset + length)} (in range) touches a guarded range. One binary
+     * search, no allocation unless it throws.
+     */
+    void checkWritable(int offset, int length) {
+        if (length <= 0) {
+            return;
+        }
+        Guarded g = guarded;
+        int[] b = g.bounds;
+        int end = offset + length;
+        // the last range that starts before the write ends is the only one that can overlap it
+        int lo = 0;
+        int hi = b.length / 2 - 1;
+        int candidate = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (b[2 * mid] < end) {
+                candidate = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        if (candidate >= 0 && b[2 * candidate + 1] > offset) {
+            throw new IllegalArgumentException("write of [" + offset + ", " + end + ") in " + name + " touches "
+                    + g.names[candidate] + " [" + b[2 * candidate] + ", " + b[2 * candidate + 1]
+                    + "), which only iomux writes (see SharedMemory.memory())");
+        }
     }
 
     private SharedLayout requireLayout() {

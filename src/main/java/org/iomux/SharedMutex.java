@@ -122,6 +122,7 @@ public final class SharedMutex {
     private final SharedMemory region;
     private final Backend backend;
     private final NativeCalls calls;
+    private final NativeBuffer mapping;
     private final int offset;
     private final long mutex;
     /** The thread that holds the lock through this handle; it holds a reference on the region. */
@@ -131,6 +132,7 @@ public final class SharedMutex {
         this.region = region;
         this.backend = region.backend();
         this.calls = backend.calls;
+        this.mapping = region.mapping();
         this.offset = offset;
         this.mutex = region.address() + offset + MUTEX_OFFSET;
     }
@@ -158,7 +160,7 @@ public final class SharedMutex {
      */
     public static SharedMutex initialize(SharedMemory region, int offset) throws ErrnoException {
         check(region, offset);
-        NativeBuffer m = region.memory();
+        NativeBuffer m = region.mapping();
         long word = m.getLongAcquire(offset);
         if (word != 0) {
             throw new IllegalStateException("a mutex is already initialised at offset " + offset + " of "
@@ -203,14 +205,17 @@ public final class SharedMutex {
      */
     public static SharedMutex attach(SharedMemory region, int offset) {
         check(region, offset);
-        long word = region.memory().getLongAcquire(offset);
+        long word = region.mapping().getLongAcquire(offset);
         if (word != MAGIC) {
             throw new IllegalStateException(word == 0
                     ? "no mutex at offset " + offset + " of " + region.name() + ": it was never initialised (magic word 0)"
                     : "no iomux mutex at offset " + offset + " of " + region.name() + " (magic word 0x"
                             + Long.toHexString(word) + ", expected 0x" + Long.toHexString(MAGIC) + ")");
         }
-        return region.mutexAt(offset, o -> new SharedMutex(region, o));
+        return region.mutexAt(offset, o -> {
+            region.guard(o, size(region.backend()), "the mutex at offset " + o);
+            return new SharedMutex(region, o);
+        });
     }
 
     private static void check(SharedMemory region, int offset) {
@@ -262,7 +267,15 @@ public final class SharedMutex {
     public Guard lock(Recovery recovery) throws IOException {
         Objects.requireNonNull(recovery, "recovery");
         region.retain();
-        return locked(calls.pthreadMutexLock(mutex), "pthread_mutex_lock", recovery);
+        int r;
+        try {
+            checkMagic();
+            r = calls.pthreadMutexLock(mutex);
+        } catch (RuntimeException e) {
+            region.release();
+            throw e;
+        }
+        return locked(r, "pthread_mutex_lock", recovery);
     }
 
     /**
@@ -285,7 +298,11 @@ public final class SharedMutex {
         region.retain();
         int r;
         try {
+            checkMagic();
             r = calls.pthreadMutexClocklock(mutex, Abi.CLOCK_MONOTONIC, timespec);
+        } catch (RuntimeException e) {
+            region.release();
+            throw e;
         } finally {
             Reference.reachabilityFence(pinned);
         }
@@ -322,7 +339,11 @@ public final class SharedMutex {
             deadline += nsec / 1_000_000_000L;
             scratch.putLong(Scratch.SMALL + l.timespecSec, deadline);
             scratch.putLong(Scratch.SMALL + l.timespecNsec, nsec % 1_000_000_000L);
+            checkMagic();
             r = calls.pthreadMutexClocklock(mutex, Abi.CLOCK_MONOTONIC, timespec);
+        } catch (RuntimeException e) {
+            region.release();
+            throw e;
         } finally {
             Reference.reachabilityFence(pinned);
         }
@@ -342,10 +363,11 @@ public final class SharedMutex {
             throw Errors.synthetic("pthread_mutex_unlock(" + this + ", not held by thread \""
                     + Thread.currentThread().getName() + "\")", Abi.EPERM);
         }
+        // our lock holds a reference on the region: the memory is mapped
+        checkMagic();
         // Cleared while still holding the lock: once it is unlocked, the next holder (another
         // thread) sets the field, which we must not overwrite.
         holder = null;
-        // our lock holds a reference on the region: the memory is mapped
         int r = calls.pthreadMutexUnlock(mutex);
         if (r != 0) {
             holder = Thread.currentThread();
@@ -391,12 +413,28 @@ public final class SharedMutex {
             throw Errors.synthetic(call + "(" + this + ", previous owner died, data declared unrecoverable)",
                     Abi.ENOTRECOVERABLE);
         }
+        checkMagic();
         int c = calls.pthreadMutexConsistent(mutex);
         if (c != 0) {
             unlock();
             throw Errors.exception("pthread_mutex_consistent(" + this + ")", c);
         }
         return new Guard(true);
+    }
+
+    /**
+     * Before every pthread call, with the region retained: the slot still holds an iomux mutex.
+     * The public view of the region cannot write there ({@link SharedMemory#memory()}), but
+     * another process, or another mapping of the object, can; junk in a {@code pthread_mutex_t}
+     * makes glibc abort the process (an assertion in pthread_mutex_lock), a clear exception is
+     * better. One acquire load: the lock word itself cannot be checked without taking the lock.
+     */
+    private void checkMagic() {
+        long word = mapping.getLongAcquireRetained(offset);
+        if (word != MAGIC) {
+            throw new IllegalStateException("the mutex " + this + " was overwritten (magic word 0x" + Long.toHexString(word)
+                    + ", expected 0x" + Long.toHexString(MAGIC) + "): it is no longer an iomux mutex");
+        }
     }
 
     @Override

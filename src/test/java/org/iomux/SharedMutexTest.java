@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * The mutex within one process: pthread mutex ownership is per thread, so threads stand in for
@@ -266,6 +268,67 @@ class SharedMutexTest {
         assertTrue(MappingLeakCheck.isMapped(file));
         guard.close();
         assertFalse(MappingLeakCheck.isMapped(file), "the unlock released the last reference");
+    }
+
+    /**
+     * Junk written over a pthread_mutex_t makes glibc abort the process on the next lock (an
+     * assertion in pthread_mutex_lock, exit 134): the region's public view refuses every write
+     * that touches the header or a mutex slot, and the lock keeps working.
+     */
+    @Test
+    void scribblingOverTheMutexThroughThePublicViewIsRefused() throws Exception {
+        NativeBuffer m = region.memory();
+        int lock = region.offset("lock");
+        int size = SharedMutex.size(backend());
+        List<Executable> writes = List.of(
+            () -> m.putLong(lock + 8, -1), () -> m.putInt(lock + size - 4, -1), () -> m.putByte(lock, (byte) 1),
+            () -> m.putShort(lock + 16, (short) 1), () -> m.putBytes(lock - 4, new byte[8], 0, 8),
+            () -> m.putLongRelease(lock + 16, -1), () -> m.putIntRelease(lock + 24, -1),
+            () -> m.compareAndSetLong(lock + 8, 0, -1), () -> m.getAndAddLong(lock + 8, 1),
+            () -> m.clear(0, m.capacity()), () -> m.fill((byte) -1),
+            () -> m.putLong(0, 0), () -> m.putInt(SharedLayout.SIZE_OFFSET, 0)); // the header
+        for (Executable write : writes) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, write);
+            assertTrue(e.getMessage().contains("only iomux writes"), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.putLong(lock + 8, -1));
+        assertTrue(e.getMessage().contains("mutex field 'lock' [" + lock + ", " + (lock + size) + ")"), e.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> m.putLong(-4, 0), "out of range is still out of range");
+        m.getLong(lock + 8); // reading is harmless
+        int counter = region.offset("counter");
+        assertEquals(lock + size, counter, "the next field starts where the slot ends");
+        m.putLong(counter, 7); // and is writable
+        m.clear(counter, m.capacity() - counter);
+        try (SharedMutex.Guard guard = mutex.lock(NEVER)) {
+            assertTrue(mutex.isHeldByCurrentThread());
+        }
+        assertTrue(mutex.tryLock(NEVER));
+        mutex.unlock();
+    }
+
+    /**
+     * What the guard cannot stop, another mapping of the object opened without its layout: the
+     * magic word, checked before every pthread call, turns the scribble into an exception.
+     */
+    @Test
+    void aMutexOverwrittenElsewhereIsRefusedBeforeAnyPthreadCall() throws Exception {
+        int lock = region.offset("lock");
+        try (SharedMemory raw = SharedMemory.open(backend(), name)) {
+            raw.memory().putLong(lock, 0x0BAD);
+            for (Executable use : List.<Executable>of(() -> mutex.lock(NEVER), () -> mutex.tryLock(NEVER),
+                    () -> mutex.tryLock(Duration.ofSeconds(1), NEVER))) {
+                IllegalStateException e = assertThrows(IllegalStateException.class, use);
+                assertTrue(e.getMessage().contains("was overwritten (magic word 0xbad"), e.getMessage());
+            }
+            raw.memory().putLong(lock, SharedMutex.MAGIC);
+            try (SharedMutex.Guard guard = mutex.lock(NEVER)) {
+                raw.memory().putLong(lock, 0x0BAD);
+                assertThrows(IllegalStateException.class, guard::close, "unlock checks it too");
+                raw.memory().putLong(lock, SharedMutex.MAGIC);
+            }
+        }
+        region.close(); // every reference taken above was given back: close unmaps at once
+        assertFalse(MappingLeakCheck.isMapped(MappingLeakCheck.shmFile(name)));
     }
 
     @Test
