@@ -39,7 +39,8 @@ import org.iomux.spi.StructLayout;
  *
  * <h2>Memory layout</h2>
  * <pre>
- * offset 0  u64              magic "iomuxMX1", stored (release) after pthread_mutex_init
+ * offset 0  u64              magic "iomuxMX1", stored (release) after pthread_mutex_init;
+ *                            "iomuxMX0" while it runs (set by compare-and-set from 0)
  * offset 8  pthread_mutex_t  x86_64: 40 bytes, aarch64: 48 bytes; 8-byte aligned on both
  * </pre>
  * {@link #size(Backend)} bytes in all (48 on x86_64, 56 on aarch64), at an 8-byte aligned offset
@@ -151,26 +152,36 @@ public final class SharedMutex {
 
     /**
      * Initialises a mutex at {@code offset} of {@code region} and publishes its magic word. Only
-     * for regions opened without a {@link SharedLayout}: the caller must make sure that exactly
-     * one process does this, before any uses the mutex ({@link SharedMemory#openOrCreate} does
-     * both for the mutexes of a layout).
+     * for regions opened without a {@link SharedLayout} ({@link SharedMemory#openOrCreate}
+     * initialises the mutexes of a layout). Race-free: threads and processes that initialise one
+     * slot at once agree through the magic word, which the winner moves from 0 to "initialising"
+     * with a compare-and-set before {@code pthread_mutex_init} and to the magic last (a release
+     * store); every other caller waits until it is published (at most
+     * {@link #INITIALISATION_TIMEOUT}), then throws.
      *
-     * @throws IllegalStateException if a mutex is already initialised there (re-initialising a
-     *         mutex in use is undefined behaviour, pthread_mutex_init(3))
+     * @throws IllegalStateException if a mutex is already initialised there, or another caller is
+     *         initialising it (re-initialising a mutex in use is undefined behaviour,
+     *         pthread_mutex_init(3)); once this is thrown the mutex is usable ({@link #attach}),
+     *         unless its initialiser died half-way ("still initialising")
      */
     public static SharedMutex initialize(SharedMemory region, int offset) throws ErrnoException {
         check(region, offset);
         NativeBuffer m = region.mapping();
-        long word = m.getLongAcquire(offset);
-        if (word != 0) {
-            throw new IllegalStateException("a mutex is already initialised at offset " + offset + " of "
-                    + region.name() + " (magic word 0x" + Long.toHexString(word) + ")");
+        if (!m.compareAndSetLong(offset, 0, INITIALISING)) {
+            long word = awaitInitialised(region, offset);
+            throw new IllegalStateException(word == MAGIC
+                    ? "a mutex is already initialised at offset " + offset + " of " + region.name()
+                    : "no iomux mutex can be initialised at offset " + offset + " of " + region.name() + ": "
+                            + describe(word));
         }
+        // ours: from here on the region's public view cannot write into the slot
+        region.guard(offset, size(region.backend()), "the mutex at offset " + offset);
         Backend backend = region.backend();
         String what = region.name() + "@" + offset;
         NativeBuffer scratch = Scratch.get(backend);
         ByteBuffer pinned = scratch.pin();
         long attr = scratch.address(Scratch.SMALL, backend.layout().pthreadMutexattrSize);
+        boolean initialised = false;
         region.retain();
         try {
             check(backend.calls.pthreadMutexattrInit(attr), "pthread_mutexattr_init()");
@@ -183,21 +194,63 @@ public final class SharedMutex {
                         "pthread_mutexattr_setrobust(PTHREAD_MUTEX_ROBUST)");
                 check(backend.calls.pthreadMutexInit(region.address() + offset + MUTEX_OFFSET, attr),
                         "pthread_mutex_init(" + what + ")");
+                initialised = true;
             } finally {
                 backend.calls.pthreadMutexattrDestroy(attr);
             }
         } finally {
             region.release();
             Reference.reachabilityFence(pinned);
+            // last: whoever reads the magic with acquire semantics sees the initialised mutex; on
+            // failure the slot goes back to 0, so that the next caller may try again
+            m.putLongRelease(offset, initialised ? MAGIC : 0);
         }
-        // last: whoever reads the magic with acquire semantics sees the initialised mutex
-        m.putLongRelease(offset, MAGIC);
         return attach(region, offset);
+    }
+
+    /** How long {@link #initialize} and {@link #attach} wait for another caller's initialisation. */
+    public static final Duration INITIALISATION_TIMEOUT = Duration.ofSeconds(5);
+
+    /** The magic word while a caller of {@link #initialize} runs {@code pthread_mutex_init}: "iomuxMX0". */
+    static final long INITIALISING = 0x69_6f_6d_75_78_4d_58_30L;
+
+    /**
+     * The slot's magic word once it is no longer {@link #INITIALISING}, or still that after
+     * {@link #INITIALISATION_TIMEOUT} (an initialiser that died half-way). pthread_mutex_init is a
+     * few stores, so a live initialiser is done in microseconds: spin briefly, then sleep.
+     */
+    private static long awaitInitialised(SharedMemory region, int offset) {
+        NativeBuffer m = region.mapping();
+        long deadline = System.nanoTime() + INITIALISATION_TIMEOUT.toNanos();
+        for (int round = 0; ; round++) {
+            long word = m.getLongAcquire(offset);
+            if (word != INITIALISING || System.nanoTime() - deadline > 0) {
+                return word;
+            }
+            if (round < 100) {
+                Thread.onSpinWait();
+            } else {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return word;
+                }
+            }
+        }
+    }
+
+    private static String describe(long word) {
+        return word == 0 ? "it was never initialised (magic word 0)"
+                : word == INITIALISING ? "it is still initialising after " + INITIALISATION_TIMEOUT.toMillis()
+                        + " ms (its initialiser died half-way?)"
+                : "magic word 0x" + Long.toHexString(word) + ", expected 0x" + Long.toHexString(MAGIC);
     }
 
     /**
      * The mutex at {@code offset} of {@code region}, which must have been initialised (by
-     * {@link #initialize} or {@link SharedMemory#openOrCreate}) in this or another process.
+     * {@link #initialize} or {@link SharedMemory#openOrCreate}) in this or another process; one
+     * being initialised right now is waited for (at most {@link #INITIALISATION_TIMEOUT}).
      *
      * @throws IllegalArgumentException if {@code offset} is not 8-byte aligned, or the region is
      *         too small for a mutex there
@@ -206,11 +259,12 @@ public final class SharedMutex {
     public static SharedMutex attach(SharedMemory region, int offset) {
         check(region, offset);
         long word = region.mapping().getLongAcquire(offset);
+        if (word == INITIALISING) {
+            word = awaitInitialised(region, offset);
+        }
         if (word != MAGIC) {
-            throw new IllegalStateException(word == 0
-                    ? "no mutex at offset " + offset + " of " + region.name() + ": it was never initialised (magic word 0)"
-                    : "no iomux mutex at offset " + offset + " of " + region.name() + " (magic word 0x"
-                            + Long.toHexString(word) + ", expected 0x" + Long.toHexString(MAGIC) + ")");
+            throw new IllegalStateException((word == 0 || word == INITIALISING ? "no mutex at offset "
+                    : "no iomux mutex at offset ") + offset + " of " + region.name() + ": " + describe(word));
         }
         return region.mutexAt(offset, o -> {
             region.guard(o, size(region.backend()), "the mutex at offset " + o);

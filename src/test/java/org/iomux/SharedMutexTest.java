@@ -11,9 +11,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -329,6 +331,55 @@ class SharedMutexTest {
         }
         region.close(); // every reference taken above was given back: close unmaps at once
         assertFalse(MappingLeakCheck.isMapped(MappingLeakCheck.shmFile(name)));
+    }
+
+    /**
+     * Threads that initialise one slot at once: exactly one wins (a compare-and-set on the magic
+     * word), the others throw, and only once the winner has published the mutex, so that it can
+     * be attached at once.
+     */
+    @Test
+    void concurrentInitialisationOfOneSlotHasExactlyOneWinner() throws Exception {
+        String raw = MappingLeakCheck.name();
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try (SharedMemory shared = SharedMemory.create(backend(), raw, 4096)) {
+            for (int round = 0; round < 30; round++) {
+                int offset = 64 + 64 * round;
+                CyclicBarrier go = new CyclicBarrier(threads);
+                List<Future<SharedMutex>> attempts = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    attempts.add(pool.submit(() -> {
+                        go.await();
+                        return SharedMutex.initialize(shared, offset);
+                    }));
+                }
+                SharedMutex winner = null;
+                int lost = 0;
+                for (Future<SharedMutex> attempt : attempts) {
+                    try {
+                        SharedMutex m = attempt.get(30, TimeUnit.SECONDS);
+                        assertEquals(null, winner, "round " + round + ": a second initialiser won");
+                        winner = m;
+                    } catch (ExecutionException e) {
+                        assertTrue(e.getCause() instanceof IllegalStateException, String.valueOf(e.getCause()));
+                        assertTrue(e.getCause().getMessage().contains("already initialised"), e.getCause().getMessage());
+                        assertEquals(SharedMutex.MAGIC, shared.memory().getLongAcquire(offset),
+                                "a loser returns only once the mutex is published");
+                        lost++;
+                    }
+                }
+                assertEquals(threads - 1, lost, "round " + round);
+                assertSame(winner, SharedMutex.attach(shared, offset));
+                try (SharedMutex.Guard guard = winner.lock(NEVER)) {
+                    assertTrue(winner.isHeldByCurrentThread());
+                }
+            }
+        } finally {
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+            SharedMemory.unlink(backend(), raw);
+        }
     }
 
     @Test
