@@ -211,10 +211,16 @@ class CrossBackendTest {
             command.add("-D" + p);
         }
         command.add(main.getName());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "self-check hung");
-        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-                + "\nexit=" + process.exitValue();
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        // read to the end, then close: the pipe's descriptor must not outlive the test class
+        // (FdLeakCheck), whenever the JDK's process reaper gets round to it
+        String out;
+        try (var in = process.getInputStream()) {
+            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), main.getSimpleName() + " hung");
+        return out + "\nexit=" + process.exitValue();
     }
 
     @Test
