@@ -46,8 +46,15 @@ import org.iomux.spi.Abi;
  * a locked robust mutex would corrupt the C library's per-thread list of robust mutexes
  * (pthread_mutexattr_setrobust(3)), so the unmap waits for the unlock.
  *
+ * <h2>Space, and SIGBUS</h2>
+ * A page of a {@code MAP_SHARED} mapping that the file system has no room for raises
+ * {@code SIGBUS} when first touched (mmap(2)), which kills the JVM. So the creator reserves every
+ * page with {@code fallocate(2)} before it sizes the object: a full {@code tmpfs} (or disk) makes
+ * {@link #create} and {@link #openOrCreate} throw {@code ENOSPC}, and removes the new object. (A
+ * file system that cannot reserve, {@code EOPNOTSUPP}, is used without.)
+ *
  * <p>Another process that truncates the file under a mapping makes accesses beyond the new end
- * raise {@code SIGBUS} (mmap(2)); iomux cannot guard against that, so only share regions with
+ * raise {@code SIGBUS} too (mmap(2)); iomux cannot guard against that, so only share regions with
  * processes that respect their size.
  *
  * <h2>Thread safety</h2>
@@ -110,8 +117,9 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
      * Creates the shared-memory object {@code name} ({@code "/something"}) with {@code size}
      * zero bytes and maps it.
      *
-     * @throws ErrnoException {@code EEXIST} if it exists, or another error of open/ftruncate/mmap
-     *         (after which the new object is removed again)
+     * @throws ErrnoException {@code EEXIST} if it exists, {@code ENOSPC} if the file system has no
+     *         room for it, or another error of open/fallocate/ftruncate/mmap (after which the new
+     *         object is removed again)
      */
     public static SharedMemory create(Backend backend, String name, int size) throws ErrnoException {
         return create(backend, shmPath(name), name, size);
@@ -432,12 +440,23 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
         return sizeAndMap(backend, c, path, name, fd, size, null);
     }
 
-    /** The creator's half: ftruncate, mmap, close the descriptor; on failure remove the new file. */
+    /** The creator's half: fallocate, ftruncate, mmap, close the descriptor; on failure remove the new file. */
     private static SharedMemory sizeAndMap(Backend backend, byte[] c, String path, String name, int fd, int size,
             SharedLayout layout) throws ErrnoException {
         boolean mapped = false;
         try {
+            // Reserve the pages first. A page of a MAP_SHARED mapping that the file system has no
+            // room for raises SIGBUS when first touched (mmap(2)): inside pthread_mutex_init, or at
+            // the caller's first write, killing the JVM. fallocate(2) fails with ENOSPC instead.
+            // KEEP_SIZE: the size still goes from 0 to full in the one ftruncate below, which
+            // openers wait for. A file system that cannot reserve (EOPNOTSUPP) is mapped without.
             int r;
+            do {
+                r = backend.calls.fallocate(fd, Abi.FALLOC_FL_KEEP_SIZE, 0, size);
+            } while (r == -Errors.EINTR);
+            if (r < 0 && r != -Abi.EOPNOTSUPP) {
+                throw Errors.exception("fallocate(" + path + ", FALLOC_FL_KEEP_SIZE, 0, " + size + ")", r);
+            }
             do {
                 r = backend.calls.ftruncate(fd, size);
             } while (r == -Errors.EINTR);

@@ -117,6 +117,55 @@ class SharedMemoryTest {
         }
     }
 
+    /**
+     * A region larger than its tmpfs: ENOSPC at creation (fallocate), not SIGBUS at the first
+     * touch of a page the file system has no room for (which kills the JVM: here, inside
+     * pthread_mutex_init). Needs a writable tmpfs smaller than 2 GiB (Docker's /dev/shm is 64 MiB);
+     * asking for more than its whole size fails at once, without filling it.
+     */
+    @Test
+    void aRegionTheFileSystemHasNoRoomForIsEnospc() throws Exception {
+        Path tmpfs = null;
+        long total = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" ");
+            int dash = java.util.Arrays.asList(f).indexOf("-");
+            if (dash > 0 && dash + 1 < f.length && f[dash + 1].equals("tmpfs") && f[5].startsWith("rw")) {
+                Path mount = Path.of(f[4]);
+                long size = Files.isWritable(mount) ? Files.getFileStore(mount).getTotalSpace() : 0;
+                if (size > 0 && size < Integer.MAX_VALUE - (1 << 20)) {
+                    tmpfs = mount;
+                    total = size;
+                    break;
+                }
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(tmpfs != null, "no writable tmpfs under 2 GiB here");
+        Path dir = Files.createTempDirectory(tmpfs, MappingLeakCheck.MARK);
+        try {
+            Path file = dir.resolve("too-big");
+            int size = (int) (total + (1 << 20));
+            ErrnoException e = assertThrows(ErrnoException.class, () -> SharedMemory.create(backend(), file, size));
+            assertEquals("ENOSPC", e.errnoName(), e.getMessage());
+            assertEquals("fallocate", e.syscall());
+            assertFalse(Files.exists(file), "removed again");
+
+            SharedLayout layout = SharedLayout.builder().mutex("lock").bytes("data", size).build(backend());
+            e = assertThrows(ErrnoException.class,
+                    () -> SharedMemory.openOrCreate(backend(), file, layout, Duration.ofSeconds(1), null));
+            assertEquals("ENOSPC", e.errnoName(), e.getMessage());
+            assertFalse(Files.exists(file), "removed again, so nobody waits for it");
+
+            try (SharedMemory fits = SharedMemory.create(backend(), file, 1 << 16)) {
+                fits.memory().putLong((1 << 16) - 8, 1); // reserved: no SIGBUS
+            } finally {
+                SharedMemory.unlink(backend(), file);
+            }
+        } finally {
+            Files.deleteIfExists(dir);
+        }
+    }
+
     @Test
     void badNamesAndSizesAreRejectedBeforeAnyCall() {
         for (String bad : new String[] {"noslash", "/a/b", "/", "", "/..", "/" + "x".repeat(256)}) {

@@ -372,6 +372,11 @@ final class JnaBackend implements NativeCalls {
     }
 
     @Override
+    public int fallocate(int fd, int mode, long offset, long length) {
+        return result(Libc.fallocate(fd, mode, offset, length));
+    }
+
+    @Override
     public long lseek(int fd, long offset, int whence) {
         return result(Libc.lseek(fd, offset, whence));
     }

@@ -112,6 +112,9 @@ public final class JniBackend implements NativeCalls {
     @Override public int open(byte[] path, int flags, int mode) { return JniNative.open(path, flags, mode); }
     @Override public int unlink(byte[] path) { return JniNative.unlink(path); }
     @Override public int ftruncate(int fd, long length) { return JniNative.ftruncate(fd, length); }
+    @Override public int fallocate(int fd, int mode, long offset, long length) {
+        return JniNative.fallocate(fd, mode, offset, length);
+    }
     @Override public long lseek(int fd, long offset, int whence) { return JniNative.lseek(fd, offset, whence); }
     @Override public long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
         return JniNative.mmap(addr, length, prot, flags, fd, offset);

@@ -70,6 +70,7 @@ final class JniNative {
     static native int open(byte[] path, int flags, int mode);
     static native int unlink(byte[] path);
     static native int ftruncate(int fd, long length);
+    static native int fallocate(int fd, int mode, long offset, long length);
     static native long lseek(int fd, long offset, int whence);
     static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
     static native int munmap(long addr, long length);

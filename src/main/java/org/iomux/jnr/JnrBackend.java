@@ -491,6 +491,11 @@ final class JnrBackend implements NativeCalls {
     }
 
     @Override
+    public int fallocate(int fd, int mode, long offset, long length) {
+        return check(libc.fallocate(fd, mode, offset, length));
+    }
+
+    @Override
     public long lseek(int fd, long offset, int whence) {
         return check(libc.lseek(fd, offset, whence));
     }

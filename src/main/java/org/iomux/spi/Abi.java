@@ -69,6 +69,7 @@ public final class Abi {
     public static final int O_CREAT = 0x40, O_EXCL = 0x80, O_TRUNC = 0x200;
     public static final int F_OWNER_TID = 0, F_OWNER_PID = 1, F_OWNER_PGRP = 2;
     public static final int SEEK_SET = 0, SEEK_END = 2;
+    public static final int FALLOC_FL_KEEP_SIZE = 1;
 
     // <sys/mman.h>
     public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
@@ -99,5 +100,6 @@ public final class Abi {
     public static final int EINTR = 4, EBADF = 9, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EEXIST = 17,
             EINVAL = 22, EMFILE = 24, EPIPE = 32, ENOSYS = 38, ENOTSOCK = 88, EINPROGRESS = 115,
             EALREADY = 114, EISCONN = 106, ECONNRESET = 104, ENOENT = 2, EPERM = 1, ELOOP = 40,
-            EBUSY = 16, EDEADLK = 35, ETIMEDOUT = 110, EOWNERDEAD = 130, ENOTRECOVERABLE = 131, ENOTCONN = 107;
+            EBUSY = 16, EDEADLK = 35, ETIMEDOUT = 110, EOWNERDEAD = 130, ENOTRECOVERABLE = 131, ENOTCONN = 107,
+            ENOSPC = 28, EOPNOTSUPP = 95;
 }

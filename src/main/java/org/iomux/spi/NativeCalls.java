@@ -216,6 +216,9 @@ public interface NativeCalls {
     /** {@code ftruncate(fd, length)}. */
     int ftruncate(int fd, long length);
 
+    /** {@code fallocate(fd, mode, offset, length)} (Linux's, not {@code posix_fallocate}: it sets errno). */
+    int fallocate(int fd, int mode, long offset, long length);
+
     /** {@code lseek(fd, offset, whence)}: the new offset. */
     long lseek(int fd, long offset, int whence);
 
