@@ -108,6 +108,42 @@ class SharedProcessTest {
         assertEquals((long) (counters.size() + 2) * iterations, counter());
     }
 
+    /**
+     * JVMs of every backend race to openOrCreate a fresh name: exactly one creates (O_EXCL) and
+     * initialises it, and every other waits until it is published (each sees the creator's
+     * initialiser's value and can lock the mutex).
+     */
+    @Test
+    void jvmsRacingToOpenOrCreateAFreshNameHaveExactlyOneCreator() throws Exception {
+        String fresh = MappingLeakCheck.name();
+        List<ChildJvm> racers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                ChildJvm child = ChildJvm.start(ChildJvm.backends().get(i % ChildJvm.backends().size()), "race", fresh);
+                children.add(child);
+                racers.add(child);
+            }
+            for (ChildJvm child : racers) {
+                child.expect("ready", PATIENCE);
+            }
+            for (ChildJvm child : racers) {
+                child.send("go");
+            }
+            int creators = 0;
+            for (ChildJvm child : racers) {
+                String line = child.expect("opened", PATIENCE);
+                assertTrue(line.endsWith(" counter=42"), child.backend + " saw the region before it was published: " + line);
+                if (line.startsWith("opened creator=true")) {
+                    creators++;
+                }
+                assertEquals(0, child.await(PATIENCE), child.output());
+            }
+            assertEquals(1, creators, "creators among " + racers.size() + " racing JVMs");
+        } finally {
+            SharedMemory.unlink(backend(), fresh);
+        }
+    }
+
     @Test
     void anOwnerKilledHoldingTheLockIsReportedToTheNextLockerInAnotherProcess() throws Exception {
         region.memory().putLong(region.offset("counter"), 5);
