@@ -165,7 +165,8 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
      * @param timeout how long an opener waits for the creator to publish the region
      * @throws ErrnoException {@code ETIMEDOUT} if the region was not ready in time, or the error of
      *         a failed system call
-     * @throws IllegalStateException if the region was created with a different layout
+     * @throws IllegalStateException if the region was created with a different layout (one of
+     *         another size is refused at once: a creator sizes it in one step)
      */
     public static SharedMemory openOrCreate(Backend backend, String name, SharedLayout layout, Duration timeout,
             Consumer<SharedMemory> initializer) throws ErrnoException {
@@ -576,7 +577,9 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
         SharedMemory region;
         try {
             // Mapping past the end of the file would make accesses there raise SIGBUS (mmap(2)):
-            // wait until the creator's ftruncate has happened.
+            // wait until the creator's ftruncate has happened. That one call takes the size from
+            // 0 to the whole layout, so any size in between is not a creator at work but a region
+            // of another layout (or not iomux's): no use waiting for it.
             for (int pause = 1; ; pause = Math.min(pause * 2, 10)) {
                 long length = backend.calls.lseek(fd, 0, Abi.SEEK_END);
                 if (length < 0) {
@@ -584,6 +587,10 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
                 }
                 if (length >= layout.size()) {
                     break;
+                }
+                if (length > 0) {
+                    throw new IllegalStateException(path + " is " + length + " bytes, the layout needs " + layout.size()
+                            + ": it was created with another layout, or not by iomux");
                 }
                 if (System.nanoTime() - start > timeoutNanos) {
                     throw notReady(path, "it is " + length + " bytes, the layout needs " + layout.size(), start);

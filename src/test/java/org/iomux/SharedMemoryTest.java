@@ -319,19 +319,38 @@ class SharedMemoryTest {
         } finally {
             SharedMemory.unlink(backend(), name);
         }
-        // ... and before ftruncate: too small to map
-        SharedMemory.create(backend(), name, 8).close();
+        // ... and before ftruncate: empty, too small to map
+        Files.createFile(Path.of(MappingLeakCheck.shmFile(name)));
         try {
             ErrnoException e = assertThrows(ErrnoException.class,
                     () -> SharedMemory.openOrCreate(backend(), name, layout, Duration.ofMillis(100), null));
             assertEquals("ETIMEDOUT", e.errnoName());
-            assertTrue(e.getMessage().contains("it is 8 bytes, the layout needs " + layout.size()), e.getMessage());
+            assertTrue(e.getMessage().contains("it is 0 bytes, the layout needs " + layout.size()), e.getMessage());
         } finally {
             SharedMemory.unlink(backend(), name);
         }
         // once removed, the next openOrCreate creates it afresh
         try (SharedMemory region = SharedMemory.openOrCreate(backend(), name, layout, Duration.ofSeconds(1), null)) {
             assertTrue(region.isCreator());
+        } finally {
+            SharedMemory.unlink(backend(), name);
+        }
+    }
+
+    /**
+     * A creator's ftruncate takes the size from 0 to the whole layout in one step, so a region of
+     * any size in between is another layout's: refused at once, not waited for until the timeout
+     * (which is long here: a wait would end in ETIMEDOUT, not this exception).
+     */
+    @Test
+    void aRegionSmallerThanTheLayoutIsRefusedAtOnce() throws Exception {
+        SharedLayout layout = SharedLayout.builder().mutex("lock").int64("a").build(backend());
+        String name = MappingLeakCheck.name();
+        SharedMemory.create(backend(), name, 8).close();
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> SharedMemory.openOrCreate(backend(), name, layout, Duration.ofSeconds(20), null));
+            assertTrue(e.getMessage().contains("is 8 bytes, the layout needs " + layout.size()), e.getMessage());
         } finally {
             SharedMemory.unlink(backend(), name);
         }
