@@ -153,10 +153,13 @@ class SharedProcessTest {
 
         long start = System.nanoTime();
         assertFalse(mutex.tryLock(NEVER), "held by the child");
+        long took = System.nanoTime() - start;
+        assertTrue(took < TimeUnit.MILLISECONDS.toNanos(500), "tryLock returns at once: " + took / 1_000_000 + " ms");
+        start = System.nanoTime();
         assertFalse(mutex.tryLock(Duration.ofMillis(200), NEVER), "held by the child");
         long waited = System.nanoTime() - start;
         assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(200) && waited < TimeUnit.SECONDS.toNanos(10),
-                waited / 1_000_000 + " ms");
+                "the timed lock waits its 200 ms: " + waited / 1_000_000 + " ms");
         assertEquals("EPERM", assertThrows(ErrnoException.class, mutex::unlock).errnoName(), "not ours to unlock");
 
         holder.kill(); // SIGKILL while it holds the lock
