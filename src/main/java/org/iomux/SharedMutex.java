@@ -66,7 +66,10 @@ import org.iomux.spi.StructLayout;
  * holds a reference on the region, so closing the region unmaps it only after the unlock. The
  * mutex is never destroyed ({@code pthread_mutex_destroy}): other processes may be using it; it
  * ends with the last mapping of its region. A thread that ends holding the lock leaves the
- * region mapped until another thread of this process takes the lock over ({@code EOWNERDEAD}).
+ * region mapped until another thread of this process takes the lock over ({@code EOWNERDEAD});
+ * that needs the region open (every lock call holds a reference on it, which a closed region
+ * refuses), so a region closed after such a death stays mapped until the JVM exits. Other
+ * processes are told of the death either way: the kernel marks the lock when the thread exits.
  *
  * <p>Thread-safe: that is its purpose.
  */
@@ -316,20 +319,18 @@ public final class SharedMutex {
      * @return a guard whose {@code close()} unlocks
      * @throws ErrnoException {@code EDEADLK} if this thread holds it already; {@code ENOTRECOVERABLE}
      *         if the data was declared unrecoverable (now or before)
-     * @throws IllegalStateException if the region is closed
+     * @throws IllegalStateException if the region is closed, or the mutex was overwritten
      */
     public Guard lock(Recovery recovery) throws IOException {
         Objects.requireNonNull(recovery, "recovery");
-        region.retain();
-        int r;
+        region.retain(); // this call's reference; a hold takes one of its own (see locked)
         try {
             checkMagic();
-            r = calls.pthreadMutexLock(mutex);
-        } catch (RuntimeException e) {
+            int status = locked(calls.pthreadMutexLock(mutex), "pthread_mutex_lock", recovery);
+            return new Guard(status == RECOVERED);
+        } finally {
             region.release();
-            throw e;
         }
-        return locked(r, "pthread_mutex_lock", recovery);
     }
 
     /**
@@ -350,17 +351,14 @@ public final class SharedMutex {
         scratch.clear(Scratch.SMALL, l.timespecSize); // { 0, 0 }: long past on CLOCK_MONOTONIC
         long timespec = scratch.address(Scratch.SMALL, l.timespecSize);
         region.retain();
-        int r;
         try {
             checkMagic();
-            r = calls.pthreadMutexClocklock(mutex, Abi.CLOCK_MONOTONIC, timespec);
-        } catch (RuntimeException e) {
-            region.release();
-            throw e;
+            int r = calls.pthreadMutexClocklock(mutex, Abi.CLOCK_MONOTONIC, timespec);
+            return locked(r, "pthread_mutex_clocklock", recovery) != NOT_LOCKED;
         } finally {
+            region.release();
             Reference.reachabilityFence(pinned);
         }
-        return locked(r, "pthread_mutex_clocklock", recovery) != null;
     }
 
     /**
@@ -379,11 +377,9 @@ public final class SharedMutex {
         ByteBuffer pinned = scratch.pin();
         long timespec = scratch.address(Scratch.SMALL, l.timespecSize);
         region.retain();
-        int r;
         try {
             int c = calls.clockGettime(Abi.CLOCK_MONOTONIC, timespec);
             if (c < 0) {
-                region.release();
                 throw Errors.exception("clock_gettime(CLOCK_MONOTONIC)", c);
             }
             long sec = scratch.getLong(Scratch.SMALL + l.timespecSec);
@@ -394,21 +390,25 @@ public final class SharedMutex {
             scratch.putLong(Scratch.SMALL + l.timespecSec, deadline);
             scratch.putLong(Scratch.SMALL + l.timespecNsec, nsec % 1_000_000_000L);
             checkMagic();
-            r = calls.pthreadMutexClocklock(mutex, Abi.CLOCK_MONOTONIC, timespec);
-        } catch (RuntimeException e) {
-            region.release();
-            throw e;
+            int r = calls.pthreadMutexClocklock(mutex, Abi.CLOCK_MONOTONIC, timespec);
+            return locked(r, "pthread_mutex_clocklock", recovery) != NOT_LOCKED;
         } finally {
+            region.release();
             Reference.reachabilityFence(pinned);
         }
-        return locked(r, "pthread_mutex_clocklock", recovery) != null;
     }
 
     /**
      * Unlocks ({@code pthread_mutex_unlock}).
      *
+     * <p>Should the call fail, the calling thread stays the holder and the region stays mapped:
+     * glibc returns before it takes the mutex off the thread's list of robust mutexes
+     * (nptl/pthread_mutex_unlock.c), and unmapping a mutex still on that list would let glibc
+     * follow a pointer into unmapped memory at the thread's next robust lock or unlock.
+     *
      * @throws ErrnoException {@code EPERM} if the calling thread does not hold the lock through
      *         this handle (another thread or process holds it, nobody does, or it was unlocked already)
+     * @throws IllegalStateException if the mutex was overwritten since it was locked
      */
     public void unlock() throws ErrnoException {
         if (holder != Thread.currentThread()) {
@@ -417,47 +417,60 @@ public final class SharedMutex {
             throw Errors.synthetic("pthread_mutex_unlock(" + this + ", not held by thread \""
                     + Thread.currentThread().getName() + "\")", Abi.EPERM);
         }
-        // our lock holds a reference on the region: the memory is mapped
+        // the hold's reference on the region keeps the memory mapped
         checkMagic();
         // Cleared while still holding the lock: once it is unlocked, the next holder (another
         // thread) sets the field, which we must not overwrite.
         holder = null;
         int r = calls.pthreadMutexUnlock(mutex);
         if (r != 0) {
-            holder = Thread.currentThread();
+            holder = Thread.currentThread(); // still ours, and still on its robust list: keep the mapping
             throw Errors.exception("pthread_mutex_unlock(" + this + ")", r);
         }
-        region.release();
+        region.release(); // the hold's reference
     }
 
+    /** What {@link #locked} found: the lock not taken (busy, timed out), taken, taken after an owner's death. */
+    private static final int NOT_LOCKED = 0, LOCKED = 1, RECOVERED = 2;
+
     /**
-     * After a lock call that retained the region: on success keeps that reference for the holder
-     * and returns a guard; on EBUSY/ETIMEDOUT releases it and returns null; else releases and throws.
+     * After a lock call, made while the calling method holds a reference on the region (which it
+     * releases in a {@code finally}, whatever happens here). A lock taken is a hold, with a
+     * reference of its own ({@link Lifetime#share}), released by {@link #unlock()}; so a failure
+     * anywhere releases exactly what was taken, and a {@link Recovery} that unlocks by mistake
+     * cannot release a reference twice.
      */
-    private Guard locked(int r, String call, Recovery recovery) throws IOException {
+    private int locked(int r, String call, Recovery recovery) throws IOException {
         if (r == -Abi.EBUSY || r == -Abi.ETIMEDOUT) {
-            region.release();
-            return null;
+            return NOT_LOCKED;
         }
         if (r != 0 && r != -Abi.EOWNERDEAD) {
-            region.release();
             throw Errors.exception(call + "(" + this + ")", r);
         }
+        region.share(); // the hold's reference: cannot fail, the call's keeps the mapping alive
         Thread previous = holder;
         holder = Thread.currentThread();
         if (previous != null) {
             // A thread of this process died holding the lock through this handle (the lock call
-            // succeeded, so it no longer holds it): its reference on the region passes to us.
+            // succeeded, so it no longer holds it): its hold, and the hold's reference, end here.
             region.release();
         }
         if (r == 0) {
-            return new Guard(false);
+            return LOCKED;
         }
         boolean repaired = false;
         try {
             repaired = recovery.recover();
+            if (repaired) {
+                checkMagic();
+                int c = calls.pthreadMutexConsistent(mutex);
+                if (c != 0) {
+                    repaired = false;
+                    throw Errors.exception("pthread_mutex_consistent(" + this + ")", c);
+                }
+            }
         } finally {
-            if (!repaired) {
+            if (!repaired && holder == Thread.currentThread()) {
                 // Unlocking a robust mutex still inconsistent makes it permanently unusable
                 // (pthread_mutex_consistent(3)): later lockers get ENOTRECOVERABLE.
                 unlock();
@@ -467,13 +480,7 @@ public final class SharedMutex {
             throw Errors.synthetic(call + "(" + this + ", previous owner died, data declared unrecoverable)",
                     Abi.ENOTRECOVERABLE);
         }
-        checkMagic();
-        int c = calls.pthreadMutexConsistent(mutex);
-        if (c != 0) {
-            unlock();
-            throw Errors.exception("pthread_mutex_consistent(" + this + ")", c);
-        }
-        return new Guard(true);
+        return RECOVERED;
     }
 
     /**

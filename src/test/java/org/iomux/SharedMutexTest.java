@@ -258,6 +258,47 @@ class SharedMutexTest {
         assertEquals("ENOTRECOVERABLE", assertThrows(ErrnoException.class, () -> mutex.lock(NEVER)).errnoName());
     }
 
+    /**
+     * Every lock call holds a reference on the region for its duration, and a hold one more: each
+     * way a call can end, taken or not, gives back exactly what it took, so that close then
+     * unmaps at once (too many releases would unmap under a holder; too few, never).
+     */
+    @Test
+    void everyWayALockCallEndsGivesItsReferencesBack() throws Exception {
+        try (SharedMutex.Guard guard = mutex.lock(NEVER)) {
+            assertEquals("EDEADLK", assertThrows(ErrnoException.class, () -> mutex.lock(NEVER)).errnoName());
+            assertEquals("EDEADLK", assertThrows(ErrnoException.class, () -> mutex.tryLock(NEVER)).errnoName());
+            assertFalse(inOtherThread(() -> mutex.tryLock(NEVER)), "busy");
+            assertFalse(inOtherThread(() -> mutex.tryLock(Duration.ofMillis(20), NEVER)), "timed out");
+        }
+        lockInAThreadThatDies();
+        IOException thrown = assertThrows(IOException.class, () -> mutex.lock(() -> {
+            throw new IOException("repair failed");
+        }));
+        assertEquals("repair failed", thrown.getMessage());
+        assertEquals("ENOTRECOVERABLE", assertThrows(ErrnoException.class, () -> mutex.lock(NEVER)).errnoName());
+        assertEquals("ENOTRECOVERABLE", assertThrows(ErrnoException.class, () -> mutex.tryLock(NEVER)).errnoName());
+        assertFalse(mutex.isHeldByCurrentThread());
+        region.memory().putLong(region.offset("counter"), 1); // still mapped, still usable
+        region.close();
+        assertFalse(MappingLeakCheck.isMapped(MappingLeakCheck.shmFile(name)), "a reference was left behind");
+    }
+
+    /** A Recovery that unlocks the lock it runs under: a mistake, reported, and nothing released twice. */
+    @Test
+    void aRecoveryThatUnlocksReleasesNothingTwice() throws Exception {
+        lockInAThreadThatDies();
+        assertThrows(ErrnoException.class, () -> mutex.lock(() -> {
+            mutex.unlock();
+            return true;
+        }));
+        assertFalse(mutex.isHeldByCurrentThread());
+        region.memory().putLong(region.offset("counter"), 1); // a double release would have unmapped it
+        assertTrue(MappingLeakCheck.isMapped(MappingLeakCheck.shmFile(name)));
+        region.close();
+        assertFalse(MappingLeakCheck.isMapped(MappingLeakCheck.shmFile(name)));
+    }
+
     @Test
     void closingTheRegionWhileLockedUnmapsAtTheUnlock() throws Exception {
         String file = MappingLeakCheck.shmFile(name);
