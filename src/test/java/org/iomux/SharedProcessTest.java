@@ -148,7 +148,9 @@ class SharedProcessTest {
     void anOwnerKilledHoldingTheLockIsReportedToTheNextLockerInAnotherProcess() throws Exception {
         region.memory().putLong(region.offset("counter"), 5);
         SharedMutex mutex = region.mutex("lock");
-        ChildJvm holder = start(ChildJvm.otherBackend(0), "hold", name);
+        // jni run: jna holds, jnr recovers; jnr run: jni holds, jna recovers; jna run: jnr holds,
+        // jni recovers. Every backend repairs in a child, with the parent on a third one.
+        ChildJvm holder = start(ChildJvm.rotated(2), "hold", name);
         holder.expect("locked", PATIENCE);
 
         long start = System.nanoTime();
@@ -165,7 +167,7 @@ class SharedProcessTest {
         holder.kill(); // SIGKILL while it holds the lock
         assertEquals(1005, counter(), "the dead owner's half-done update");
 
-        ChildJvm recoverer = start(ChildJvm.otherBackend(1), "recover", name);
+        ChildJvm recoverer = start(ChildJvm.rotated(1), "recover", name);
         assertEquals("owner-died dirty=1", recoverer.expect("owner-died", PATIENCE));
         assertEquals("counter=5 dirty=0 guard-owner-died=true", recoverer.expect("counter=", PATIENCE));
         assertEquals("again owner-died=false", recoverer.expect("again", PATIENCE));
@@ -181,7 +183,7 @@ class SharedProcessTest {
     @Test
     void dataDeclaredUnrecoverableGivesEnotrecoverableInEveryProcess() throws Exception {
         SharedMutex mutex = region.mutex("lock");
-        ChildJvm holder = start(ChildJvm.otherBackend(1), "hold", name);
+        ChildJvm holder = start(ChildJvm.rotated(1), "hold", name);
         holder.expect("locked", PATIENCE);
         holder.kill();
 
@@ -193,7 +195,7 @@ class SharedProcessTest {
         assertEquals("ENOTRECOVERABLE", e.errnoName());
         assertEquals(1, recoveries.get(), "told exactly once");
 
-        ChildJvm later = start(ChildJvm.otherBackend(0), "lock", name);
+        ChildJvm later = start(ChildJvm.rotated(2), "lock", name);
         String line = later.expect("ENOTRECOVERABLE", PATIENCE);
         assertTrue(line.contains("pthread_mutex_lock(" + name + "@"), line);
         assertEquals(0, later.await(PATIENCE), later.output());
@@ -208,7 +210,7 @@ class SharedProcessTest {
             handoff.listen(1);
             Socket listener = Socket.listenTcp(backend(), new InetSocketAddress("127.0.0.1", 0), 16, false);
             int port;
-            ChildJvm child = start(ChildJvm.otherBackend(0), "accept", path.toString());
+            ChildJvm child = start(ChildJvm.rotated(1), "accept", path.toString());
             try (Socket worker = handoff.accept(false)) {
                 port = ((InetSocketAddress) listener.localAddress()).getPort();
                 assertEquals(1, worker.sendDescriptors(TestSupport.bytes("L"), listener));
