@@ -1,6 +1,9 @@
 package org.iomux;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -61,6 +64,13 @@ import org.iomux.spi.StructLayout;
  * throws {@code EPERM}, so an unlock too many is an error, never a silent no-op. Lock and unlock
  * through the same handle ({@link SharedMemory#mutex} returns one handle per field).
  *
+ * <h2>Platform threads only</h2>
+ * A pthread mutex is owned by an OS thread. A virtual thread (Java 21) runs on a carrier thread
+ * that it can leave at any blocking point and come back to on another one, and one carrier runs
+ * many virtual threads: the kernel's owner (for unlock, {@code EDEADLK}, and owner death) would
+ * not be the Java thread iomux tracks. So on Java 21 and later every lock method called from a
+ * virtual thread throws {@link UnsupportedOperationException}; lock from a platform thread.
+ *
  * <h2>Lifetime</h2>
  * Not {@code AutoCloseable}: the region owns the memory. A lock held by a thread of this process
  * holds a reference on the region, so closing the region unmaps it only after the unlock. The
@@ -120,6 +130,20 @@ public final class SharedMutex {
                 unlock();
                 closed = true;
             }
+        }
+    }
+
+    /**
+     * {@code Thread.isVirtual()} (Java 21), or null before it: found by reflection, since the
+     * baseline is Java 17. A constant method handle, so the check costs nothing once compiled.
+     */
+    private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
+
+    private static MethodHandle isVirtualHandle() {
+        try {
+            return MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual", MethodType.methodType(boolean.class));
+        } catch (NoSuchMethodException | IllegalAccessException e) {
+            return null; // Java 17 to 20: no virtual threads
         }
     }
 
@@ -320,9 +344,11 @@ public final class SharedMutex {
      * @throws ErrnoException {@code EDEADLK} if this thread holds it already; {@code ENOTRECOVERABLE}
      *         if the data was declared unrecoverable (now or before)
      * @throws IllegalStateException if the region is closed, or the mutex was overwritten
+     * @throws UnsupportedOperationException on a virtual thread (see the class documentation)
      */
     public Guard lock(Recovery recovery) throws IOException {
         Objects.requireNonNull(recovery, "recovery");
+        requirePlatformThread();
         region.retain(); // this call's reference; a hold takes one of its own (see locked)
         try {
             checkMagic();
@@ -345,6 +371,7 @@ public final class SharedMutex {
      */
     public boolean tryLock(Recovery recovery) throws IOException {
         Objects.requireNonNull(recovery, "recovery");
+        requirePlatformThread();
         StructLayout l = backend.layout();
         NativeBuffer scratch = Scratch.get(backend);
         ByteBuffer pinned = scratch.pin();
@@ -369,6 +396,7 @@ public final class SharedMutex {
      */
     public boolean tryLock(Duration timeout, Recovery recovery) throws IOException {
         Objects.requireNonNull(recovery, "recovery");
+        requirePlatformThread();
         if (timeout.isNegative()) {
             timeout = Duration.ZERO;
         }
@@ -428,6 +456,23 @@ public final class SharedMutex {
             throw Errors.exception("pthread_mutex_unlock(" + this + ")", r);
         }
         region.release(); // the hold's reference
+    }
+
+    /** Refuses a virtual thread (see the class documentation). */
+    private void requirePlatformThread() {
+        if (IS_VIRTUAL != null) {
+            boolean virtual;
+            try {
+                virtual = (boolean) IS_VIRTUAL.invokeExact(Thread.currentThread());
+            } catch (Throwable e) {
+                throw new AssertionError(e); // Thread.isVirtual() throws nothing
+            }
+            if (virtual) {
+                throw new UnsupportedOperationException("SharedMutex " + this + ": a pthread mutex is owned by an OS"
+                        + " thread, and a virtual thread (" + Thread.currentThread() + ") can change carriers; lock it"
+                        + " from a platform thread");
+            }
+        }
     }
 
     /** What {@link #locked} found: the lock not taken (busy, timed out), taken, taken after an owner's death. */

@@ -428,6 +428,42 @@ class SharedMutexTest {
         }
     }
 
+    /**
+     * A virtual thread can change carriers between lock and unlock, and pthread ownership is the
+     * carrier's: every lock method refuses one (Java 21 and later; skipped before, where there
+     * are none).
+     */
+    @Test
+    void virtualThreadsAreRefused() throws Exception {
+        java.lang.reflect.Method start;
+        try {
+            start = Thread.class.getMethod("startVirtualThread", Runnable.class);
+        } catch (NoSuchMethodException e) {
+            org.junit.jupiter.api.Assumptions.abort("no virtual threads in Java " + Runtime.version());
+            return;
+        }
+        List<Throwable> refused = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread virtual = (Thread) start.invoke(null, (Runnable) () -> {
+            for (Executable attempt : List.<Executable>of(() -> mutex.lock(NEVER), () -> mutex.tryLock(NEVER),
+                    () -> mutex.tryLock(Duration.ofSeconds(1), NEVER))) {
+                try {
+                    attempt.execute();
+                    refused.add(new AssertionError("a virtual thread took the lock"));
+                } catch (Throwable e) {
+                    refused.add(e);
+                }
+            }
+        });
+        virtual.join();
+        assertEquals(3, refused.size());
+        for (Throwable e : refused) {
+            assertTrue(e instanceof UnsupportedOperationException, String.valueOf(e));
+            assertTrue(e.getMessage().contains("virtual thread"), e.getMessage());
+        }
+        assertTrue(mutex.tryLock(NEVER), "nothing was taken");
+        mutex.unlock();
+    }
+
     @Test
     void badMutexPlacementIsRejected() throws Exception {
         String raw = MappingLeakCheck.name();
