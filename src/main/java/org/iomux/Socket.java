@@ -622,9 +622,10 @@ public final class Socket extends Descriptor {
      *
      * @param maxDescriptors 1 to {@value #MAX_DESCRIPTORS_PER_MESSAGE}: how many may arrive
      * @return the bytes and the descriptors, which the result owns until taken; close it
-     * @throws ErrnoException {@code EMSGSIZE} if more descriptors were sent than
+     * @throws ControlTruncatedException ({@code EMSGSIZE}) if more descriptors were sent than
      *         {@code maxDescriptors} ({@code MSG_CTRUNC}): the kernel closed those that did not fit,
-     *         the ones that did are closed here, the data bytes are consumed
+     *         the ones that did are closed here; the data bytes are in {@code data} all the same,
+     *         and {@link ControlTruncatedException#bytes()} says how many
      */
     public ReceivedDescriptors receiveDescriptors(byte[] data, int offset, int length, int maxDescriptors)
             throws ErrnoException {
@@ -661,15 +662,16 @@ public final class Socket extends Descriptor {
         }
         int[] received = receivedDescriptors(scratch, l);
         int flags = scratch.getInt(MSG_AT + l.msghdrFlags);
+        // the data bytes are the caller's whatever came with them: a stream socket has consumed them
+        scratch.getBytes(DATA_AT, data, offset, (int) r);
         if ((flags & Abi.MSG_CTRUNC) != 0) {
             for (int d : received) {
                 calls.close(d);
             }
-            throw Errors.synthetic("recvmsg(fd=" + fd + ", room for " + maxDescriptors + " descriptors): MSG_CTRUNC, "
-                    + "more were sent; the " + received.length + " that arrived were closed, " + r
-                    + " data bytes consumed", Errno.number("EMSGSIZE"));
+            throw new ControlTruncatedException("recvmsg(fd=" + fd + ", room for " + maxDescriptors
+                    + " descriptors): MSG_CTRUNC, more were sent; the " + received.length + " that arrived were closed, "
+                    + r + " data bytes received", Errno.number("EMSGSIZE"), (int) r, received.length);
         }
-        scratch.getBytes(DATA_AT, data, offset, (int) r);
         return new ReceivedDescriptors(backend, r == 0 ? EOF : (int) r, received);
     }
 
