@@ -1,4 +1,4 @@
-/* Files and shared memory: open, unlink, ftruncate, lseek, mmap, munmap. */
+/* Files and shared memory: open, unlink, ftruncate, fallocate, lseek, mmap, munmap. */
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/mman.h>
@@ -36,6 +36,11 @@ JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_unlink(JNIEnv *env, jclass c
 
 JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_ftruncate(IOMUX_JNI_ARGS, jint fd, jlong length) {
     return iomux_int_result(ftruncate(fd, (off_t) length));
+}
+
+JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_fallocate(IOMUX_JNI_ARGS, jint fd, jint mode, jlong offset,
+        jlong length) {
+    return iomux_int_result(fallocate(fd, mode, (off_t) offset, (off_t) length));
 }
 
 JNIEXPORT jlong JNICALL Java_org_iomux_jni_JniNative_lseek(IOMUX_JNI_ARGS, jint fd, jlong offset, jint whence) {

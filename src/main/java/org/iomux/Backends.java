@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.iomux.spi.Backend;
+import org.iomux.spi.NativeCalls;
 
 /**
  * Chooses and loads backends.
@@ -18,9 +18,14 @@ import org.iomux.spi.Backend;
  * The default backend is the one named by the system property {@value #PROPERTY}, or set with
  * {@link #setDefault}; a backend named that way that cannot load is an error (no silent
  * substitution). With neither, the default is {@code jni}, falling back to {@code jnr}, then
- * {@code jna}, with one warning that says why and which backends are usable.
+ * {@code jna}, with one warning that says why each backend passed over did not load and which
+ * are usable.
  *
- * <p>Thread-safe. Each backend is loaded at most once; a failure is remembered with its reason.
+ * <p>What {@link #get} returns is a {@link Backend} handle: a name that the typed API's factories
+ * take, with no raw calls of its own (see {@link Backend}).
+ *
+ * <p>Thread-safe. Each backend is loaded at most once, and has one handle; a failure is
+ * remembered with its reason.
  */
 public final class Backends {
     /** The system property that names the default backend. */
@@ -87,12 +92,18 @@ public final class Backends {
         if (named != null && !named.isBlank()) {
             return get(named.trim());
         }
-        for (String name : NAMES) {
+        for (int i = 0; i < NAMES.size(); i++) {
+            String name = NAMES.get(i);
             if (isAvailable(name)) {
-                if (!name.equals(NAMES.get(0))) {
-                    System.getLogger("org.iomux").log(System.Logger.Level.WARNING,
-                            "iomux: the jni backend is unavailable (" + LOADED.get("jni") + "); using " + name
-                                    + usableSuffix("jni"));
+                if (i > 0) {
+                    // one warning that says why each backend before this one failed
+                    StringBuilder why = new StringBuilder("iomux:");
+                    for (String failed : NAMES.subList(0, i)) {
+                        why.append(" the ").append(failed).append(" backend is unavailable (").append(LOADED.get(failed))
+                                .append(");");
+                    }
+                    why.append(" using ").append(name).append(usableSuffix(null));
+                    System.getLogger("org.iomux").log(System.Logger.Level.WARNING, why.toString());
                 }
                 return (Backend) LOADED.get(name);
             }
@@ -100,6 +111,7 @@ public final class Backends {
         throw new IllegalStateException("no iomux backend can load here: " + status());
     }
 
+    /** "; usable: jnr, jna (-Diomux.backend=jnr)": the backends that load, other than {@code failed} (if not null). */
     private static String usableSuffix(String failed) {
         StringBuilder usable = new StringBuilder();
         for (String name : NAMES) {
@@ -121,7 +133,12 @@ public final class Backends {
             default: throw new IllegalArgumentException("no iomux backend '" + name + "'; choose one of " + NAMES);
         }
         try {
-            return Class.forName(className).asSubclass(Backend.class).getConstructor().newInstance();
+            // The implementations' constructors are not public: applications get a Backend handle,
+            // never the raw calls (all of iomux is one module, so this needs no --add-opens).
+            java.lang.reflect.Constructor<? extends NativeCalls> constructor =
+                    Class.forName(className).asSubclass(NativeCalls.class).getDeclaredConstructor();
+            constructor.setAccessible(true);
+            return new Backend(constructor.newInstance());
         } catch (NoClassDefFoundError e) {
             return dependency != null
                     ? dependency + " is not on the class path (" + e.getMessage() + ")"

@@ -4,7 +4,6 @@ import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -27,6 +26,14 @@ import org.iomux.spi.StructLayout;
 public class Descriptor extends FdHandle {
     /** What a read returns at end of stream. */
     public static final int EOF = -1;
+
+    /**
+     * The file status flags {@code F_SETFL} can change, per fcntl(2): {@code O_APPEND},
+     * {@code O_ASYNC}, {@code O_DIRECT}, {@code O_NOATIME} and {@code O_NONBLOCK}; the only bits
+     * {@link #setStatusFlags} takes.
+     */
+    public static final int SETTABLE_STATUS_FLAGS = Abi.O_APPEND | Abi.O_ASYNC | Abi.O_DIRECT | Abi.O_NOATIME
+            | Abi.O_NONBLOCK;
 
     private static final int IOV_MAX = 1024;
 
@@ -70,7 +77,7 @@ public class Descriptor extends FdHandle {
             throw new ReadOnlyBufferException();
         }
         int position = dst.position();
-        int length = dst.limit() - position;
+        int length = remaining(position, dst.limit());
         if (length == 0) {
             return 0;
         }
@@ -79,8 +86,8 @@ public class Descriptor extends FdHandle {
         try {
             do {
                 r = dst.isDirect()
-                        ? backend.read(fd, dst, position, length)
-                        : backend.read(fd, dst.array(), dst.arrayOffset() + position, length);
+                        ? calls.read(fd, dst, position, length)
+                        : calls.read(fd, dst.array(), dst.arrayOffset() + position, length);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -102,7 +109,7 @@ public class Descriptor extends FdHandle {
         long r;
         try {
             do {
-                r = backend.read(fd, array, offset, length);
+                r = calls.read(fd, array, offset, length);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -140,7 +147,7 @@ public class Descriptor extends FdHandle {
     /** Writes {@code src}'s remaining bytes. @return bytes written, or 0 ({@code EAGAIN}) */
     public int write(ByteBuffer src) throws ErrnoException {
         int position = src.position();
-        int length = src.limit() - position;
+        int length = remaining(position, src.limit());
         if (length == 0) {
             return 0;
         }
@@ -152,8 +159,8 @@ public class Descriptor extends FdHandle {
         try {
             do {
                 r = src.isDirect()
-                        ? backend.write(fd, src, position, length)
-                        : backend.write(fd, src.array(), src.arrayOffset() + position, length);
+                        ? calls.write(fd, src, position, length)
+                        : calls.write(fd, src.array(), src.arrayOffset() + position, length);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -173,7 +180,7 @@ public class Descriptor extends FdHandle {
         long r;
         try {
             do {
-                r = backend.write(fd, array, offset, length);
+                r = calls.write(fd, array, offset, length);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -209,7 +216,7 @@ public class Descriptor extends FdHandle {
         try {
             long r;
             do {
-                r = backend.read(fd, address, length);
+                r = calls.read(fd, address, length);
             } while (r == -Errors.EINTR);
             return r;
         } finally {
@@ -223,7 +230,7 @@ public class Descriptor extends FdHandle {
         try {
             long r;
             do {
-                r = backend.write(fd, address, length);
+                r = calls.write(fd, address, length);
             } while (r == -Errors.EINTR);
             return r;
         } finally {
@@ -256,15 +263,16 @@ public class Descriptor extends FdHandle {
                 throw new IllegalArgumentException((read ? "readv" : "writev") + ": buffer " + (offset + i)
                         + " is not direct");
             }
+            int position = b.position();
             int at = i * layout.iovecSize;
-            iov.putLong(at + layout.iovecBase, backend.address(b) + b.position());
-            iov.putLong(at + layout.iovecLen, b.remaining());
+            iov.putLong(at + layout.iovecBase, calls.address(b) + position);
+            iov.putLong(at + layout.iovecLen, remaining(position, b.limit()));
         }
         int fd = acquire();
         long r;
         try {
             do {
-                r = read ? backend.readv(fd, iov.address(), count) : backend.writev(fd, iov.address(), count);
+                r = read ? calls.readv(fd, iov.address(), count) : calls.writev(fd, iov.address(), count);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -272,6 +280,18 @@ public class Descriptor extends FdHandle {
             Reference.reachabilityFence(buffers);
         }
         return r;
+    }
+
+    /**
+     * The bytes between a buffer's {@code position} and {@code limit}, read once each by the
+     * caller, or 0 if {@code position > limit}. A buffer is not thread-safe: one that another
+     * thread changes meanwhile can be seen that way, and {@code limit - position} would then be
+     * negative, which read(2) takes as a huge {@code size_t} and fills past the buffer. The JDK's
+     * channels clamp the same way ({@code sun.nio.ch.IOUtil}). Every address and length passed to
+     * the kernel comes from these two reads, so it stays inside {@code [0, capacity)}.
+     */
+    static int remaining(int position, int limit) {
+        return position <= limit ? limit - position : 0;
     }
 
     private static boolean hasRemaining(ByteBuffer[] buffers, int offset, int count) {
@@ -286,8 +306,9 @@ public class Descriptor extends FdHandle {
     private static void advance(ByteBuffer[] buffers, int offset, int count, long n) {
         for (int i = 0; i < count && n > 0; i++) {
             ByteBuffer b = buffers[offset + i];
-            int step = (int) Math.min(n, b.remaining());
-            b.position(b.position() + step);
+            int position = b.position();
+            int step = (int) Math.min(n, remaining(position, b.limit()));
+            b.position(position + step);
             n -= step;
         }
     }
@@ -322,14 +343,51 @@ public class Descriptor extends FdHandle {
     // ---- fcntl --------------------------------------------------------------------------------
 
     /**
-     * {@code fcntl(fd, cmd, arg)} for commands that take an integer (or nothing) and return an
-     * integer: the escape hatch for what the typed methods do not cover.
+     * {@code fcntl(fd, cmd, arg)} for the commands that take an integer (or nothing) and return an
+     * integer: the escape hatch for what the typed methods do not cover. Accepted: {@code F_DUPFD},
+     * {@code F_DUPFD_CLOEXEC}, {@code F_GETFD}, {@code F_SETFD}, {@code F_GETFL}, {@code F_SETFL},
+     * {@code F_GETOWN}, {@code F_SETOWN}, {@code F_GETSIG}, {@code F_SETSIG}, {@code F_GETLEASE},
+     * {@code F_SETLEASE}, {@code F_NOTIFY}, {@code F_GETPIPE_SZ}, {@code F_SETPIPE_SZ},
+     * {@code F_GET_SEALS}, {@code F_ADD_SEALS} (constants in {@code org.iomux.spi.Abi}).
+     * {@code F_SETFL} takes what {@link #setStatusFlags} takes.
+     *
+     * <p>Every other command takes a pointer ({@code F_GETLK}, {@code F_GETOWN_EX},
+     * {@code F_GET_RW_HINT}, ...), to which the kernel writes: an integer passed as one would let it
+     * overwrite arbitrary memory of the JVM, so they are refused. {@link #setOwner(OwnerType, int)}
+     * and {@link #ownerEx()} cover {@code F_SETOWN_EX}/{@code F_GETOWN_EX}.
+     *
+     * @throws IllegalArgumentException for any other command
      */
     public int fcntl(int cmd, long arg) throws ErrnoException {
+        if (!isIntegerCommand(cmd)) {
+            throw new IllegalArgumentException("fcntl: command " + cmd + " is not one that takes an integer argument"
+                    + " (pointer-taking commands have typed methods, or are not supported)");
+        }
+        if (cmd == Abi.F_SETFL) {
+            checkStatusFlags(arg);
+        }
+        return fcntlInteger(cmd, arg);
+    }
+
+    /** The fcntl(2) commands whose third argument is an integer or absent, never a pointer. */
+    private static boolean isIntegerCommand(int cmd) {
+        switch (cmd) {
+            case Abi.F_DUPFD: case Abi.F_DUPFD_CLOEXEC: case Abi.F_GETFD: case Abi.F_SETFD:
+            case Abi.F_GETFL: case Abi.F_SETFL: case Abi.F_GETOWN: case Abi.F_SETOWN:
+            case Abi.F_GETSIG: case Abi.F_SETSIG: case Abi.F_GETLEASE: case Abi.F_SETLEASE: case Abi.F_NOTIFY:
+            case Abi.F_GETPIPE_SZ: case Abi.F_SETPIPE_SZ: case Abi.F_GET_SEALS: case Abi.F_ADD_SEALS:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /** {@code fcntl} of a command known to take an integer. */
+    private int fcntlInteger(int cmd, long arg) throws ErrnoException {
         int fd = acquire();
         int r;
         try {
-            r = backend.fcntl(fd, cmd, arg);
+            r = calls.fcntl(fd, cmd, arg);
         } finally {
             release();
         }
@@ -347,21 +405,35 @@ public class Descriptor extends FdHandle {
         if (lowest < 0) {
             throw new IllegalArgumentException("lowest descriptor number " + lowest + " < 0");
         }
-        return new Descriptor(backend, fcntl(Abi.F_DUPFD_CLOEXEC, lowest), true);
+        return new Descriptor(backend, fcntlInteger(Abi.F_DUPFD_CLOEXEC, lowest), true);
     }
 
     /** The file status flags ({@code F_GETFL}): access mode, {@code O_NONBLOCK}, {@code O_ASYNC}, ... */
     public int statusFlags() throws ErrnoException {
-        return fcntl(Abi.F_GETFL, 0);
+        return fcntlInteger(Abi.F_GETFL, 0);
     }
 
     /**
-     * Sets the file status flags ({@code F_SETFL}). Per fcntl(2) the kernel changes only
-     * {@code O_APPEND}, {@code O_ASYNC}, {@code O_DIRECT}, {@code O_NOATIME} and {@code O_NONBLOCK}
-     * and ignores the other bits, so {@code setStatusFlags(statusFlags() | X)} is the idiom.
+     * Sets the file status flags ({@code F_SETFL}): {@code flags} is a combination of
+     * {@link #SETTABLE_STATUS_FLAGS}, the only ones the kernel changes (fcntl(2)); the others are
+     * cleared. Any other bit is rejected rather than passed on, since some are real flags that a
+     * stray bit would set ({@code 0x40000} is {@code O_NOATIME}). The idiom is
+     * {@code setStatusFlags((statusFlags() & SETTABLE_STATUS_FLAGS) | X)}; {@link #setNonBlocking}
+     * and {@link #setAsync} do that for their flag.
+     *
+     * @throws IllegalArgumentException for a bit outside {@link #SETTABLE_STATUS_FLAGS}, including
+     *         the access mode and creation flags {@link #statusFlags()} reports
      */
     public void setStatusFlags(int flags) throws ErrnoException {
-        fcntl(Abi.F_SETFL, flags);
+        checkStatusFlags(flags);
+        fcntlInteger(Abi.F_SETFL, flags);
+    }
+
+    private static void checkStatusFlags(long flags) {
+        if ((flags & ~(long) SETTABLE_STATUS_FLAGS) != 0) {
+            throw new IllegalArgumentException("F_SETFL: bits 0x" + Long.toHexString(flags & ~(long) SETTABLE_STATUS_FLAGS)
+                    + " are not among the flags it can change (O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME, O_NONBLOCK)");
+        }
     }
 
     public boolean isNonBlocking() throws ErrnoException {
@@ -370,7 +442,7 @@ public class Descriptor extends FdHandle {
 
     /** Sets or clears {@code O_NONBLOCK}. */
     public void setNonBlocking(boolean on) throws ErrnoException {
-        int flags = statusFlags();
+        int flags = statusFlags() & SETTABLE_STATUS_FLAGS;
         int updated = on ? flags | Abi.O_NONBLOCK : flags & ~Abi.O_NONBLOCK;
         if (updated != flags) {
             setStatusFlags(updated);
@@ -379,7 +451,10 @@ public class Descriptor extends FdHandle {
 
     // ---- signal-driven I/O (fcntl(2), "Managing signals") -------------------------------------
 
-    /** Who {@code F_SETOWN_EX} names as the receiver of a descriptor's I/O signals. */
+    /**
+     * Who {@code F_SETOWN_EX} names as the receiver of a descriptor's I/O signals. Immutable
+     * constants, safe to share between threads.
+     */
     public enum OwnerType {
         /** One thread ({@code F_OWNER_TID}): the signal is thread-directed, only that thread gets it. */
         THREAD(Abi.F_OWNER_TID),
@@ -404,7 +479,11 @@ public class Descriptor extends FdHandle {
         }
     }
 
-    /** The receiver of a descriptor's I/O signals; id 0 means none. */
+    /**
+     * The receiver of a descriptor's I/O signals ({@code struct f_owner_ex}); id 0 means none. An
+     * immutable value (a snapshot of what {@link #ownerEx()} read: another thread may change the
+     * owner afterwards), safe to share between threads.
+     */
     public static final class Owner {
         private final OwnerType type;
         private final int id;
@@ -444,7 +523,7 @@ public class Descriptor extends FdHandle {
      * can land on any thread that does not block it.
      */
     public void setOwner(int pid) throws ErrnoException {
-        fcntl(Abi.F_SETOWN, pid);
+        fcntlInteger(Abi.F_SETOWN, pid);
     }
 
     /**
@@ -468,7 +547,7 @@ public class Descriptor extends FdHandle {
         int fd = acquire();
         int r;
         try {
-            r = backend.fcntlPointer(fd, Abi.F_SETOWN_EX, scratch.address(Scratch.SMALL, l.fOwnerExSize));
+            r = calls.fcntlPointer(fd, Abi.F_SETOWN_EX, scratch.address(Scratch.SMALL, l.fOwnerExSize));
         } finally {
             release();
             Reference.reachabilityFence(pinned);
@@ -486,7 +565,7 @@ public class Descriptor extends FdHandle {
         int fd = acquire();
         int r;
         try {
-            r = backend.fcntlPointer(fd, Abi.F_GETOWN_EX, scratch.address(Scratch.SMALL, l.fOwnerExSize));
+            r = calls.fcntlPointer(fd, Abi.F_GETOWN_EX, scratch.address(Scratch.SMALL, l.fOwnerExSize));
         } finally {
             release();
             Reference.reachabilityFence(pinned);
@@ -507,17 +586,17 @@ public class Descriptor extends FdHandle {
         if (sig < 0 || sig > SignalSet.MAX_SIGNAL) {
             throw new IllegalArgumentException("signal " + sig + " is outside [0, " + SignalSet.MAX_SIGNAL + "]");
         }
-        fcntl(Abi.F_SETSIG, sig);
+        fcntlInteger(Abi.F_SETSIG, sig);
     }
 
     /** {@code F_GETSIG}: 0 means {@code SIGIO}. */
     public int ioSignal() throws ErrnoException {
-        return fcntl(Abi.F_GETSIG, 0);
+        return fcntlInteger(Abi.F_GETSIG, 0);
     }
 
     /** Sets or clears {@code O_ASYNC}: whether I/O readiness sends the owner a signal. */
     public void setAsync(boolean on) throws ErrnoException {
-        int flags = statusFlags();
+        int flags = statusFlags() & SETTABLE_STATUS_FLAGS;
         int updated = on ? flags | Abi.O_ASYNC : flags & ~Abi.O_ASYNC;
         if (updated != flags) {
             setStatusFlags(updated);
@@ -530,12 +609,12 @@ public class Descriptor extends FdHandle {
 
     /** Whether {@code FD_CLOEXEC} is set ({@code F_GETFD}). */
     public boolean isCloseOnExec() throws ErrnoException {
-        return (fcntl(Abi.F_GETFD, 0) & Abi.FD_CLOEXEC) != 0;
+        return (fcntlInteger(Abi.F_GETFD, 0) & Abi.FD_CLOEXEC) != 0;
     }
 
     /** Sets or clears {@code FD_CLOEXEC} ({@code F_SETFD}). */
     public void setCloseOnExec(boolean on) throws ErrnoException {
-        int flags = fcntl(Abi.F_GETFD, 0);
-        fcntl(Abi.F_SETFD, on ? flags | Abi.FD_CLOEXEC : flags & ~Abi.FD_CLOEXEC);
+        int flags = fcntlInteger(Abi.F_GETFD, 0);
+        fcntlInteger(Abi.F_SETFD, on ? flags | Abi.FD_CLOEXEC : flags & ~Abi.FD_CLOEXEC);
     }
 }

@@ -3,7 +3,6 @@ package org.iomux;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 
 /**
  * An epoll instance ({@code epoll(7)}): {@code epoll_create1(EPOLL_CLOEXEC)}, {@code epoll_ctl(2)}
@@ -91,7 +90,7 @@ public final class Epoll extends FdHandle {
 
     /** {@code epoll_create1(EPOLL_CLOEXEC)}. */
     public static Epoll open(Backend backend) throws ErrnoException {
-        int fd = backend.epollCreate1(Abi.EPOLL_CLOEXEC);
+        int fd = backend.calls.epollCreate1(Abi.EPOLL_CLOEXEC);
         if (fd < 0) {
             throw Errors.exception("epoll_create1(EPOLL_CLOEXEC)", fd);
         }
@@ -138,7 +137,10 @@ public final class Epoll extends FdHandle {
     }
 
     private void ctl(int op, int targetFd, int events, long data) throws ErrnoException {
-        Errors.checkFlags("epoll_ctl(" + opName(op) + ")", events & 0xffffffffL, ALL_FLAGS & 0xffffffffL);
+        if ((events & ~ALL_FLAGS) != 0) {
+            // the message is built here only: add/modify are on the hot path and allocate nothing
+            Errors.checkFlags("epoll_ctl(" + opName(op) + ")", events & 0xffffffffL, ALL_FLAGS & 0xffffffffL);
+        }
         NativeBuffer scratch = Scratch.get(backend);
         ByteBuffer pinned = scratch.pin();
         long event = 0;
@@ -150,7 +152,7 @@ public final class Epoll extends FdHandle {
         int epfd = acquire();
         int r;
         try {
-            r = backend.epollCtl(epfd, op, targetFd, event);
+            r = calls.epollCtl(epfd, op, targetFd, event);
         } finally {
             release();
             Reference.reachabilityFence(pinned);
@@ -178,12 +180,12 @@ public final class Epoll extends FdHandle {
         int n;
         try {
             long address = events.memory().address();
-            n = backend.epollWait(epfd, address, events.capacity(), timeoutMillis);
+            n = calls.epollWait(epfd, address, events.capacity(), timeoutMillis);
             while (n == -Errors.EINTR) {
                 // retried with what is left of the timeout, so the caller sees a plain timeout
                 int left = timeoutMillis <= 0 ? timeoutMillis
                         : (int) Math.max(0, timeoutMillis - (System.nanoTime() - start) / 1_000_000);
-                n = backend.epollWait(epfd, address, events.capacity(), left);
+                n = calls.epollWait(epfd, address, events.capacity(), left);
             }
         } finally {
             release();
@@ -208,13 +210,12 @@ public final class Epoll extends FdHandle {
             return wait(events, -1);
         }
         if (!pwait2) {
-            long millis = (timeoutNanos + 999_999) / 1_000_000;
-            return wait(events, (int) Math.min(millis, Integer.MAX_VALUE));
+            return wait(events, Timeouts.nanosToMillisCeil(timeoutNanos));
         }
         checkStride(events);
         ByteBuffer pinned = events.pin();
         NativeBuffer memory = events.memory();
-        long deadline = System.nanoTime() + timeoutNanos;
+        long start = System.nanoTime();
         int epfd = acquire();
         int n;
         try {
@@ -222,12 +223,12 @@ public final class Epoll extends FdHandle {
             for (;;) {
                 memory.putLong(events.timespecSec, left / 1_000_000_000L);
                 memory.putLong(events.timespecNsec, left % 1_000_000_000L);
-                n = backend.epollPwait2(epfd, memory.address(), events.capacity(),
+                n = calls.epollPwait2(epfd, memory.address(), events.capacity(),
                         memory.address() + events.timespecOffset);
                 if (n != -Errors.EINTR) {
                     break;
                 }
-                left = Math.max(0, deadline - System.nanoTime());
+                left = Timeouts.remaining(timeoutNanos, start);
             }
         } finally {
             release();

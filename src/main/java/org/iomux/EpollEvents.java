@@ -1,7 +1,6 @@
 package org.iomux;
 
 import java.nio.ByteBuffer;
-import org.iomux.spi.Backend;
 import org.iomux.spi.StructLayout;
 
 /**

@@ -4,7 +4,8 @@ package org.iomux;
  * Linux errno numbers, their symbolic names and their C library messages (glibc's
  * {@code strerrorname_np} / {@code strerror}), for exception messages such as
  * {@code epoll_ctl(ADD, fd=17): EEXIST (File exists)}. The numbers are the generic
- * ({@code asm-generic/errno.h}) ones, shared by x86_64 and aarch64; {@code AbiTest} checks every
+ * ({@code asm-generic/errno.h}) ones, shared by x86_64 and aarch64;
+ * {@code CrossBackendTest.errnoTableAgreesWithTheCLibrary} checks every
  * entry against the C library the native code was built with.
  *
  * <p>Immutable and thread-safe.

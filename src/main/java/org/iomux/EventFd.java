@@ -3,7 +3,6 @@ package org.iomux;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 
 /**
  * An {@code eventfd(2)} counter: the way to wake a thread blocked in {@link Epoll#wait},
@@ -32,7 +31,7 @@ public final class EventFd extends Descriptor {
 
     /** A new eventfd with counter 0, {@code EFD_CLOEXEC}, and {@code EFD_NONBLOCK} if asked. */
     public static EventFd open(Backend backend, boolean nonBlocking) throws ErrnoException {
-        int fd = backend.eventfd(0, Abi.EFD_CLOEXEC | (nonBlocking ? Abi.EFD_NONBLOCK : 0));
+        int fd = backend.calls.eventfd(0, Abi.EFD_CLOEXEC | (nonBlocking ? Abi.EFD_NONBLOCK : 0));
         if (fd < 0) {
             throw Errors.exception("eventfd(0, EFD_CLOEXEC" + (nonBlocking ? "|EFD_NONBLOCK)" : ")"), fd);
         }

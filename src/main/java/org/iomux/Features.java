@@ -3,7 +3,6 @@ package org.iomux;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 
 /**
  * Kernel features probed at run time, once per JVM: what the running kernel has matters, not what
@@ -28,7 +27,7 @@ public final class Features {
         if (known == null) {
             NativeBuffer scratch = Scratch.get(backend);
             ByteBuffer pinned = scratch.pin();
-            int r = backend.epollPwait2(-1, scratch.address(Scratch.SMALL, 64), 1, 0);
+            int r = backend.calls.epollPwait2(-1, scratch.address(Scratch.SMALL, 64), 1, 0);
             Reference.reachabilityFence(pinned);
             known = r == -Abi.EBADF;
             EPOLL_PWAIT2.put(backend.name(), known);

@@ -50,6 +50,16 @@ abstract class Lifetime {
         }
     }
 
+    /**
+     * Marks the start of another use by a caller that holds one already ({@link #retain()}),
+     * for a use that may outlive it (a {@link SharedMutex} hold). Cannot fail, not even once
+     * {@link #markClosed()} has run: the resource is not released while the caller's use lasts.
+     */
+    final void share() {
+        int s = (int) STATE.getAndAdd(this, USER);
+        assert s >= USER : "share() without a use in flight";
+    }
+
     /** Marks the end of a use; the last one out after {@link #markClosed()} releases the resource. */
     final void release() {
         int s = (int) STATE.getAndAdd(this, -USER) - USER;

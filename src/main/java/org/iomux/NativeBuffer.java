@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import org.iomux.spi.Backend;
 
 /**
  * Off-heap memory that the kernel reads or writes: the one buffer type through which iomux touches
@@ -26,7 +25,10 @@ import org.iomux.spi.Backend;
  * by its {@link SharedMemory}, every access here holds a reference on it for its duration (so an
  * unmap waits for accesses in flight and an access after close throws
  * {@link IllegalStateException}, never a segfault), and {@link #close()} on the view closes that
- * owner.
+ * owner. It also refuses writes into what the region keeps for itself, its header and its
+ * {@link SharedMutex} slots (reads are allowed): a {@code pthread_mutex_t} overwritten with junk
+ * makes glibc abort the whole process on the next lock, so every write method throws
+ * {@link IllegalArgumentException} for a range that touches one.
  *
  * <h2>Thread safety</h2>
  * Not synchronised: the owner ({@link Epoll}'s event array, {@link Poll}, {@link Select}) documents
@@ -45,6 +47,8 @@ public final class NativeBuffer implements AutoCloseable {
     private final int capacity;
     /** The mapping this is a view of, or null for memory this buffer owns. */
     private final Lifetime owner;
+    /** For the public view of a region: the region, which says what may not be written. Else null. */
+    private final SharedMemory guard;
 
     private NativeBuffer(Backend backend, int capacity) {
         if (capacity < 0) {
@@ -53,9 +57,10 @@ public final class NativeBuffer implements AutoCloseable {
         // allocateDirect is malloc-aligned (16 on 64-bit glibc); alignedSlice makes it a guarantee
         ByteBuffer raw = ByteBuffer.allocateDirect(capacity + ALIGNMENT);
         this.memory = raw.alignedSlice(ALIGNMENT).limit(capacity).slice().order(ByteOrder.nativeOrder());
-        this.address = backend.address(memory);
+        this.address = backend.calls.address(memory);
         this.capacity = capacity;
         this.owner = null;
+        this.guard = null;
         if (address == 0 || (address & (ALIGNMENT - 1)) != 0) {
             throw new IllegalStateException(backend.name() + ": direct buffer address 0x" + Long.toHexString(address)
                     + " is not " + ALIGNMENT + "-byte aligned");
@@ -63,11 +68,12 @@ public final class NativeBuffer implements AutoCloseable {
         // allocateDirect zeroes the memory
     }
 
-    private NativeBuffer(Backend backend, long address, int capacity, Lifetime owner) {
-        this.memory = backend.wrap(address, capacity).order(ByteOrder.nativeOrder());
+    private NativeBuffer(Backend backend, long address, int capacity, Lifetime owner, SharedMemory guard) {
+        this.memory = backend.calls.wrap(address, capacity).order(ByteOrder.nativeOrder());
         this.address = address;
         this.capacity = capacity;
         this.owner = owner;
+        this.guard = guard;
     }
 
     /** Allocates {@code capacity} zeroed bytes, {@value #ALIGNMENT}-byte aligned. */
@@ -78,12 +84,13 @@ public final class NativeBuffer implements AutoCloseable {
     /**
      * A view of {@code capacity} bytes of a mapping at {@code address} (page-aligned), owned by
      * {@code owner}: every access holds a reference on {@code owner}, whose last release unmaps.
+     * With a {@code guard}, writes that {@link SharedMemory#checkWritable} refuses throw.
      */
-    static NativeBuffer mapped(Backend backend, long address, int capacity, Lifetime owner) {
+    static NativeBuffer mapped(Backend backend, long address, int capacity, Lifetime owner, SharedMemory guard) {
         if (address == 0 || (address & (ALIGNMENT - 1)) != 0 || capacity < 0) {
             throw new IllegalArgumentException("mapping at 0x" + Long.toHexString(address) + ", " + capacity + " bytes");
         }
-        return new NativeBuffer(backend, address, capacity, owner);
+        return new NativeBuffer(backend, address, capacity, owner, guard);
     }
 
     /** The native address of byte 0, for the backend. */
@@ -158,7 +165,7 @@ public final class NativeBuffer implements AutoCloseable {
     }
 
     public void putByte(int offset, byte value) {
-        ByteBuffer b = enter();
+        ByteBuffer b = enterWrite(offset, 1);
         try {
             b.put(offset, value);
         } finally {
@@ -167,7 +174,7 @@ public final class NativeBuffer implements AutoCloseable {
     }
 
     public void putShort(int offset, short value) {
-        ByteBuffer b = enter();
+        ByteBuffer b = enterWrite(offset, 2);
         try {
             b.putShort(offset, value);
         } finally {
@@ -176,7 +183,7 @@ public final class NativeBuffer implements AutoCloseable {
     }
 
     public void putInt(int offset, int value) {
-        ByteBuffer b = enter();
+        ByteBuffer b = enterWrite(offset, 4);
         try {
             b.putInt(offset, value);
         } finally {
@@ -185,7 +192,7 @@ public final class NativeBuffer implements AutoCloseable {
     }
 
     public void putLong(int offset, long value) {
-        ByteBuffer b = enter();
+        ByteBuffer b = enterWrite(offset, 8);
         try {
             b.putLong(offset, value);
         } finally {
@@ -205,7 +212,7 @@ public final class NativeBuffer implements AutoCloseable {
 
     /** Copies {@code length} bytes in from {@code src[srcOffset...]}. */
     public void putBytes(int offset, byte[] src, int srcOffset, int length) {
-        ByteBuffer b = enter();
+        ByteBuffer b = enterWrite(offset, length);
         try {
             b.put(offset, src, srcOffset, length);
         } finally {
@@ -229,6 +236,7 @@ public final class NativeBuffer implements AutoCloseable {
 
     /** Writes the 4-byte int at {@code offset} (4-byte aligned) with release semantics. */
     public void putIntRelease(int offset, int value) {
+        checkWritable(offset, 4);
         ByteBuffer b = enterAligned(offset, 4);
         try {
             INTS.setRelease(b, offset, value);
@@ -249,6 +257,7 @@ public final class NativeBuffer implements AutoCloseable {
 
     /** Writes the 8-byte long at {@code offset} (8-byte aligned) with release semantics. */
     public void putLongRelease(int offset, long value) {
+        checkWritable(offset, 8);
         ByteBuffer b = enterAligned(offset, 8);
         try {
             LONGS.setRelease(b, offset, value);
@@ -259,6 +268,7 @@ public final class NativeBuffer implements AutoCloseable {
 
     /** Atomically sets the long at {@code offset} (8-byte aligned) to {@code value} if it is {@code expected}. */
     public boolean compareAndSetLong(int offset, long expected, long value) {
+        checkWritable(offset, 8);
         ByteBuffer b = enterAligned(offset, 8);
         try {
             return LONGS.compareAndSet(b, offset, expected, value);
@@ -269,6 +279,7 @@ public final class NativeBuffer implements AutoCloseable {
 
     /** Atomically adds {@code delta} to the long at {@code offset} (8-byte aligned); returns the old value. */
     public long getAndAddLong(int offset, long delta) {
+        checkWritable(offset, 8);
         ByteBuffer b = enterAligned(offset, 8);
         try {
             return (long) LONGS.getAndAdd(b, offset, delta);
@@ -279,7 +290,7 @@ public final class NativeBuffer implements AutoCloseable {
 
     /** Sets every byte to {@code value}. */
     public void fill(byte value) {
-        ByteBuffer b = enter();
+        ByteBuffer b = enterWrite(0, capacity);
         try {
             for (int i = 0; i < capacity; i++) {
                 b.put(i, value);
@@ -292,7 +303,7 @@ public final class NativeBuffer implements AutoCloseable {
     /** Sets {@code [offset, offset + length)} to zero. */
     public void clear(int offset, int length) {
         checkRange(offset, length);
-        ByteBuffer b = enter();
+        ByteBuffer b = enterWrite(offset, length);
         try {
             int i = offset;
             int end = offset + length;
@@ -334,6 +345,28 @@ public final class NativeBuffer implements AutoCloseable {
             return memory;
         }
         return buffer();
+    }
+
+    /** {@link #enter()} for a write of {@code [offset, offset + length)}, refused where the guard says so. */
+    private ByteBuffer enterWrite(int offset, int length) {
+        checkWritable(offset, length);
+        return enter();
+    }
+
+    private void checkWritable(int offset, int length) {
+        if (guard != null) {
+            checkRange(offset, length); // out of range is IndexOutOfBoundsException, as everywhere
+            guard.checkWritable(offset, length);
+        }
+    }
+
+    /**
+     * The long at {@code offset} (8-byte aligned, in range) with acquire semantics, for a caller
+     * that already holds a reference on the owning mapping: no reference of its own.
+     */
+    long getLongAcquireRetained(int offset) {
+        checkRange(offset, 8);
+        return (long) LONGS.getAcquire(memory, offset);
     }
 
     private ByteBuffer enterAligned(int offset, int size) {

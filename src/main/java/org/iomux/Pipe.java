@@ -3,7 +3,6 @@ package org.iomux;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 
 /**
  * A {@code pipe2(2)}: {@link #source()} is the read end, {@link #sink()} the write end. Both are
@@ -24,7 +23,7 @@ public final class Pipe implements AutoCloseable {
     public static Pipe open(Backend backend, boolean nonBlocking) throws ErrnoException {
         NativeBuffer scratch = Scratch.get(backend);
         ByteBuffer pinned = scratch.pin();
-        int r = backend.pipe2(scratch.address(Scratch.SMALL, 8), Abi.O_CLOEXEC | (nonBlocking ? Abi.O_NONBLOCK : 0));
+        int r = backend.calls.pipe2(scratch.address(Scratch.SMALL, 8), Abi.O_CLOEXEC | (nonBlocking ? Abi.O_NONBLOCK : 0));
         Reference.reachabilityFence(pinned);
         if (r < 0) {
             throw Errors.exception("pipe2(" + (nonBlocking ? "O_CLOEXEC|O_NONBLOCK)" : "O_CLOEXEC)"), r);

@@ -3,7 +3,7 @@ package org.iomux;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
+import org.iomux.spi.NativeCalls;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -19,6 +19,17 @@ import org.iomux.spi.StructLayout;
  * ready for: the asked-for bits plus {@link #ERR}, {@link #HUP} and {@link #NVAL}, which the kernel
  * always reports. {@code NVAL} means the number is not an open descriptor (closed behind the set's
  * back). The array grows as needed; polling allocates nothing.
+ *
+ * <h2>Handles and raw numbers</h2>
+ * An entry added as a handle ({@link #add(FdHandle, int)}) keeps the handle, and each
+ * {@link #poll} holds every such handle for the duration of the call, as any call on a
+ * descriptor does (see {@link FdHandle}): a handle closed while in the set makes {@code poll}
+ * throw {@link IllegalStateException} before the call, so a number the kernel has since reused
+ * is never polled (remove the entry before closing the handle); one closed by another thread
+ * during a poll is closed when the poll returns (a {@link Socket} is shut down, which wakes the
+ * poll). An entry added as a raw number ({@link #add(int, int)}) is the caller's to keep valid: a
+ * number closed after {@code add} gives {@link #NVAL}, or, once reused, reports on whatever the
+ * number names then.
  *
  * <p>Owns its native memory, not the descriptors. Not thread-safe: confine to one thread.
  */
@@ -44,11 +55,14 @@ public final class Poll implements AutoCloseable {
     public static final int ALL_FLAGS = IN | PRI | OUT | ERR | HUP | NVAL | RDNORM | RDBAND | WRNORM | WRBAND | MSG | RDHUP;
 
     private final Backend backend;
+    private final NativeCalls calls;
     private final int stride;
     private final int fdOffset;
     private final int eventsOffset;
     private final int reventsOffset;
     private NativeBuffer memory;
+    /** Entry i's handle, or null for a raw number; as long as the pollfd array has room for. */
+    private FdHandle[] handles;
     private int size;
 
     private Poll(Backend backend, int capacity) {
@@ -57,11 +71,13 @@ public final class Poll implements AutoCloseable {
         }
         StructLayout l = backend.layout();
         this.backend = backend;
+        this.calls = backend.calls;
         this.stride = l.pollfdSize;
         this.fdOffset = l.pollfdFd;
         this.eventsOffset = l.pollfdEvents;
         this.reventsOffset = l.pollfdRevents;
         this.memory = NativeBuffer.allocate(backend, Math.multiplyExact(capacity, stride));
+        this.handles = new FdHandle[capacity];
     }
 
     /** An empty set with room for {@code capacity} entries before it grows. */
@@ -80,12 +96,16 @@ public final class Poll implements AutoCloseable {
     }
 
     /**
-     * Adds an entry for {@code handle}'s descriptor.
+     * Adds an entry for {@code handle}'s descriptor; each {@link #poll} holds the handle (see the
+     * class documentation).
      *
      * @return the entry's index
+     * @throws IllegalStateException if the handle is closed
      */
     public int add(FdHandle handle, int events) throws ErrnoException {
-        return add(handle.fd(), events);
+        int index = add(handle.fd(), events);
+        handles[index] = handle;
+        return index;
     }
 
     /**
@@ -106,6 +126,7 @@ public final class Poll implements AutoCloseable {
         memory.putInt(at + fdOffset, fd);
         memory.putShort(at + eventsOffset, (short) events);
         memory.putShort(at + reventsOffset, (short) 0);
+        handles[size] = null;
         return size++;
     }
 
@@ -123,6 +144,8 @@ public final class Poll implements AutoCloseable {
     public int remove(int index) {
         int at = offset(index);
         int last = --size;
+        handles[index] = handles[last];
+        handles[last] = null;
         if (index == last) {
             return -1;
         }
@@ -135,6 +158,7 @@ public final class Poll implements AutoCloseable {
 
     /** Removes every entry. */
     public void clear() {
+        java.util.Arrays.fill(handles, 0, size, null);
         size = 0;
     }
 
@@ -162,22 +186,54 @@ public final class Poll implements AutoCloseable {
             throw new IllegalArgumentException("timeout " + timeoutMillis + " ms < -1");
         }
         ByteBuffer pinned = memory.pin();
+        int held = retainHandles();
         long start = timeoutMillis > 0 ? System.nanoTime() : 0;
         int n;
         try {
-            n = backend.poll(memory.address(), size, timeoutMillis);
+            n = calls.poll(memory.address(), size, timeoutMillis);
             while (n == -Errors.EINTR) {
                 int left = timeoutMillis <= 0 ? timeoutMillis
                         : (int) Math.max(0, timeoutMillis - (System.nanoTime() - start) / 1_000_000);
-                n = backend.poll(memory.address(), size, left);
+                n = calls.poll(memory.address(), size, left);
             }
         } finally {
+            releaseHandles(held);
             Reference.reachabilityFence(pinned);
         }
         if (n < 0) {
             throw Errors.exception("poll(nfds=" + size + ")", n);
         }
         return n;
+    }
+
+    /**
+     * Holds the handle of every entry that has one, for the call; returns how many entries were
+     * walked (all of them). A closed handle throws, after releasing what was held.
+     */
+    private int retainHandles() {
+        int i = 0;
+        try {
+            for (; i < size; i++) {
+                FdHandle h = handles[i];
+                if (h != null) {
+                    h.retain();
+                }
+            }
+            return i;
+        } catch (IllegalStateException closed) {
+            releaseHandles(i);
+            throw new IllegalStateException("poll entry " + i + ": " + closed.getMessage()
+                    + "; remove it from the set before closing it", closed);
+        }
+    }
+
+    private void releaseHandles(int count) {
+        for (int i = 0; i < count; i++) {
+            FdHandle h = handles[i];
+            if (h != null) {
+                h.release();
+            }
+        }
     }
 
     private int offset(int index) {
@@ -195,13 +251,14 @@ public final class Poll implements AutoCloseable {
             bigger.putInt(i, old.getInt(i));
         }
         memory = bigger;
+        handles = java.util.Arrays.copyOf(handles, bigger.capacity() / stride);
         old.close();
     }
 
     /** Releases the native memory (not the descriptors); idempotent. */
     @Override
     public void close() {
-        size = 0;
+        clear();
         memory.close();
     }
 }

@@ -1,6 +1,5 @@
 package org.iomux;
 
-import org.iomux.spi.Backend;
 
 /**
  * What one {@link Socket#receiveDescriptors} call received: the number of data bytes and the
@@ -89,7 +88,7 @@ public final class ReceivedDescriptors implements AutoCloseable {
     public void close() {
         for (int i = 0; i < fds.length; i++) {
             if (fds[i] >= 0) {
-                backend.close(fds[i]); // never retried: see FdHandle
+                backend.calls.close(fds[i]); // never retried: see FdHandle
                 fds[i] = -1;
             }
         }

@@ -3,7 +3,6 @@ package org.iomux;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -43,7 +42,7 @@ public final class ResourceLimit {
         StructLayout l = backend.layout();
         NativeBuffer scratch = Scratch.get(backend);
         ByteBuffer pinned = scratch.pin();
-        int r = backend.getrlimit(resource, scratch.address(Scratch.SMALL, l.rlimitSize));
+        int r = backend.calls.getrlimit(resource, scratch.address(Scratch.SMALL, l.rlimitSize));
         Reference.reachabilityFence(pinned);
         if (r < 0) {
             throw Errors.exception("getrlimit(" + name(resource) + ")", r);
@@ -63,7 +62,7 @@ public final class ResourceLimit {
         ByteBuffer pinned = scratch.pin();
         scratch.putLong(Scratch.SMALL + l.rlimitCur, limit.soft);
         scratch.putLong(Scratch.SMALL + l.rlimitMax, limit.hard);
-        int r = backend.setrlimit(resource, scratch.address(Scratch.SMALL, l.rlimitSize));
+        int r = backend.calls.setrlimit(resource, scratch.address(Scratch.SMALL, l.rlimitSize));
         Reference.reachabilityFence(pinned);
         if (r < 0) {
             throw Errors.exception("setrlimit(" + name(resource) + ", " + limit + ")", r);

@@ -1,6 +1,5 @@
 package org.iomux;
 
-import org.iomux.spi.Backend;
 
 /**
  * A per-thread native buffer for the small structs a call needs for its duration only (socket

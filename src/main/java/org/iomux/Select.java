@@ -3,7 +3,7 @@ package org.iomux;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
+import org.iomux.spi.NativeCalls;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -18,9 +18,18 @@ import org.iomux.spi.StructLayout;
  * <p>The interest sets live on the Java heap; each {@link #select} copies them into the off-heap
  * result sets, which the kernel overwrites with what is ready (the classic {@code select} loop,
  * done for the caller); a set that holds no descriptor is passed as {@code NULL}, so the kernel
- * does not scan it. {@link #nextReady} walks the results a bitmap word at a time. A closed
- * descriptor left in the sets makes {@code select} fail with {@code EBADF}. Polling allocates
- * nothing.
+ * does not scan it. {@link #nextReady} walks the results a bitmap word at a time. Polling
+ * allocates nothing.
+ *
+ * <h2>Handles and raw numbers</h2>
+ * A descriptor added as a handle ({@link #add(FdHandle, int)}) keeps the handle, and each
+ * {@link #select} holds every such handle for the duration of the call, as any call on a
+ * descriptor does (see {@link FdHandle}): a handle closed while in the sets makes {@code select}
+ * throw {@link IllegalStateException} before the call, so a number the kernel has since reused is
+ * never watched (remove it before closing the handle); one closed by another thread during a
+ * select is closed when the select returns (a {@link Socket} is shut down, which wakes it). A
+ * descriptor added as a raw number ({@link #add(int, int)}) is the caller's to keep valid: closed,
+ * it makes {@code select} fail with {@code EBADF}; reused, it is watched under its new owner.
  *
  * <p>Owns its memory, not the descriptors. Not thread-safe: confine to one thread.
  */
@@ -36,6 +45,7 @@ public final class Select implements AutoCloseable {
     public static final int MAX_FD_LIMIT = 1 << 20;
 
     private final Backend backend;
+    private final NativeCalls calls;
     private final int fdLimit;
     private final int words;
     private final long[][] interest;
@@ -50,6 +60,10 @@ public final class Select implements AutoCloseable {
     private int highest = -1;
     /** Bitmap words the last select wrote; later words hold nothing current. */
     private int lastUsed;
+    /** The handle descriptor {@code fd} was added with, or null (a raw number, or not a member). */
+    private FdHandle[] handles = new FdHandle[0];
+    /** Non-null entries of {@link #handles}: none, and select walks nothing. */
+    private int handleCount;
 
     private Select(Backend backend, int fdLimit) {
         if (fdLimit < 1 || fdLimit > MAX_FD_LIMIT) {
@@ -60,6 +74,7 @@ public final class Select implements AutoCloseable {
             throw new IllegalStateException("select bitmaps of " + l.fdSetWord + "-byte words are not supported");
         }
         this.backend = backend;
+        this.calls = backend.calls;
         this.fdLimit = fdLimit;
         this.words = (fdLimit + 63) >>> 6;
         this.interest = new long[3][words];
@@ -85,9 +100,23 @@ public final class Select implements AutoCloseable {
         return fdLimit;
     }
 
-    /** Adds {@code handle}'s descriptor with interest {@code READ | WRITE | EXCEPT} (any combination). */
+    /**
+     * Adds {@code handle}'s descriptor with interest {@code READ | WRITE | EXCEPT} (any
+     * combination; {@code 0} removes it); each {@link #select} holds the handle (see the class
+     * documentation).
+     *
+     * @throws IllegalStateException if the handle is closed
+     */
     public void add(FdHandle handle, int interestOps) throws ErrnoException {
-        add(handle.fd(), interestOps);
+        int fd = handle.fd();
+        add(fd, interestOps);
+        if (interestOps != 0) {
+            if (fd >= handles.length) {
+                handles = java.util.Arrays.copyOf(handles, Math.min(fdLimit, Math.max(fd + 1, handles.length * 2)));
+            }
+            handleCount++;
+            handles[fd] = handle;
+        }
     }
 
     /**
@@ -99,6 +128,10 @@ public final class Select implements AutoCloseable {
     public void add(int fd, int interestOps) throws ErrnoException {
         check(fd);
         Errors.checkFlags("select", interestOps, READ | WRITE | EXCEPT);
+        if (fd < handles.length && handles[fd] != null) {
+            handles[fd] = null; // from now on a raw number, or not a member
+            handleCount--;
+        }
         int word = fd >>> 6;
         long bit = 1L << (fd & 63);
         for (int set = 0; set < 3; set++) {
@@ -146,8 +179,11 @@ public final class Select implements AutoCloseable {
         int nfds = highest + 1;
         int used = (nfds + 63) >>> 6;
         ByteBuffer pinned = memory.pin();
+        holdHandles(used);
         long base = memory.address();
-        long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
+        // saturated: select(Long.MAX_VALUE) waits (practically) for ever, it does not overflow to 0
+        long timeoutNanos = timeoutMillis > 0 ? Timeouts.millisToNanos(timeoutMillis) : 0;
+        long start = timeoutMillis > 0 ? System.nanoTime() : 0;
         int n;
         int sets = 0;
         try {
@@ -166,18 +202,19 @@ public final class Select implements AutoCloseable {
                 }
                 long timeval = 0;
                 if (timeoutMillis >= 0) {
-                    long left = timeoutMillis == 0 ? 0 : Math.max(0, (deadline - System.nanoTime()) / 1000);
+                    long left = timeoutMillis == 0 ? 0 : Timeouts.remaining(timeoutNanos, start) / 1000; // µs
                     memory.putLong(timevalSec, left / 1_000_000);
                     memory.putLong(timevalUsec, left % 1_000_000);
                     timeval = base + timevalOffset;
                 }
-                n = backend.select(nfds, (sets & READ) != 0 ? base : 0, (sets & WRITE) != 0 ? base + words * 8L : 0,
+                n = calls.select(nfds, (sets & READ) != 0 ? base : 0, (sets & WRITE) != 0 ? base + words * 8L : 0,
                         (sets & EXCEPT) != 0 ? base + 2L * words * 8 : 0, timeval);
                 if (n != -Errors.EINTR) {
                     break;
                 }
             }
         } finally {
+            releaseHandles(used, Integer.MAX_VALUE);
             Reference.reachabilityFence(pinned);
         }
         // the kernel writes the result bitmaps back, cleared where nothing is ready, even on timeout
@@ -239,6 +276,55 @@ public final class Select implements AutoCloseable {
         return (ready(fd) & WRITE) != 0;
     }
 
+    /**
+     * Holds the handle of every member that has one, for the call (walking the members a bitmap
+     * word at a time). A closed handle throws, after releasing what was held.
+     */
+    private void holdHandles(int used) {
+        if (handleCount == 0) {
+            return;
+        }
+        int fd = -1;
+        try {
+            for (int w = 0; w < used; w++) {
+                long bits = interest[0][w] | interest[1][w] | interest[2][w];
+                while (bits != 0) {
+                    fd = (w << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    FdHandle h = fd < handles.length ? handles[fd] : null;
+                    if (h != null) {
+                        h.retain();
+                    }
+                }
+            }
+        } catch (IllegalStateException closed) {
+            releaseHandles(used, fd);
+            throw new IllegalStateException("select: " + closed.getMessage()
+                    + "; remove it from the sets before closing it", closed);
+        }
+    }
+
+    /** Releases the handles {@link #holdHandles} held, of the members below {@code belowFd}. */
+    private void releaseHandles(int used, int belowFd) {
+        if (handleCount == 0) {
+            return;
+        }
+        for (int w = 0; w < used; w++) {
+            long bits = interest[0][w] | interest[1][w] | interest[2][w];
+            while (bits != 0) {
+                int fd = (w << 6) + Long.numberOfTrailingZeros(bits);
+                if (fd >= belowFd) {
+                    return;
+                }
+                bits &= bits - 1;
+                FdHandle h = fd < handles.length ? handles[fd] : null;
+                if (h != null) {
+                    h.release();
+                }
+            }
+        }
+    }
+
     private void check(int fd) throws ErrnoException {
         if (fd < 0) {
             throw Errors.synthetic("select(fd=" + fd + ")", Abi.EBADF);
@@ -251,6 +337,8 @@ public final class Select implements AutoCloseable {
     /** Releases the native memory (not the descriptors); idempotent. */
     @Override
     public void close() {
+        handles = new FdHandle[0];
+        handleCount = 0;
         memory.close();
     }
 }

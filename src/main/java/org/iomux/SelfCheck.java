@@ -1,7 +1,6 @@
 package org.iomux;
 
 import java.util.Map;
-import org.iomux.spi.Backend;
 import org.iomux.spi.StructLayout;
 
 /**

@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.iomux.spi.Backend;
 
 /**
  * What lives in a {@link SharedMemory} region: named fields at fixed, aligned offsets, like a C

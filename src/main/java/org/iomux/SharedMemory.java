@@ -8,7 +8,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 
 /**
  * A {@code MAP_SHARED} mapping of a POSIX shared-memory object or a file, that several processes
@@ -47,8 +46,15 @@ import org.iomux.spi.Backend;
  * a locked robust mutex would corrupt the C library's per-thread list of robust mutexes
  * (pthread_mutexattr_setrobust(3)), so the unmap waits for the unlock.
  *
+ * <h2>Space, and SIGBUS</h2>
+ * A page of a {@code MAP_SHARED} mapping that the file system has no room for raises
+ * {@code SIGBUS} when first touched (mmap(2)), which kills the JVM. So the creator reserves every
+ * page with {@code fallocate(2)} before it sizes the object: a full {@code tmpfs} (or disk) makes
+ * {@link #create} and {@link #openOrCreate} throw {@code ENOSPC}, and removes the new object. (A
+ * file system that cannot reserve, {@code EOPNOTSUPP}, is used without.)
+ *
  * <p>Another process that truncates the file under a mapping makes accesses beyond the new end
- * raise {@code SIGBUS} (mmap(2)); iomux cannot guard against that, so only share regions with
+ * raise {@code SIGBUS} too (mmap(2)); iomux cannot guard against that, so only share regions with
  * processes that respect their size.
  *
  * <h2>Thread safety</h2>
@@ -66,10 +72,27 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
     private final String name;
     private final long address;
     private final int size;
+    /** The whole mapping, for iomux's own writes (the header, mutex magic words). */
     private final NativeBuffer memory;
+    /** The same mapping for applications: writes into {@link #guarded} ranges are refused. */
+    private final NativeBuffer view;
     private final SharedLayout layout;
     private final boolean creator;
     private final ConcurrentHashMap<Integer, SharedMutex> mutexes = new ConcurrentHashMap<>();
+    /** What {@link #view} does not write; replaced whole (copy-on-write) under {@code this}. */
+    private volatile Guarded guarded = Guarded.NONE;
+
+    /** Sorted, disjoint {@code [start, end)} ranges and what each one is, for messages. */
+    private static final class Guarded {
+        static final Guarded NONE = new Guarded(new int[0], new String[0]);
+        final int[] bounds; // start0, end0, start1, end1, ...
+        final String[] names;
+
+        Guarded(int[] bounds, String[] names) {
+            this.bounds = bounds;
+            this.names = names;
+        }
+    }
 
     private SharedMemory(Backend backend, String name, long address, int size, SharedLayout layout, boolean creator) {
         this.backend = backend;
@@ -78,7 +101,14 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
         this.size = size;
         this.layout = layout;
         this.creator = creator;
-        this.memory = NativeBuffer.mapped(backend, address, size, this);
+        this.memory = NativeBuffer.mapped(backend, address, size, this, null);
+        this.view = NativeBuffer.mapped(backend, address, size, this, this);
+        if (layout != null) {
+            guard(0, SharedLayout.HEADER_SIZE, "the region header");
+            for (String mutex : layout.mutexes()) {
+                guard(layout.offset(mutex), layout.size(mutex), "mutex field '" + mutex + "'");
+            }
+        }
     }
 
     // ---- create, open, unlink ----------------------------------------------------------------
@@ -87,8 +117,9 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
      * Creates the shared-memory object {@code name} ({@code "/something"}) with {@code size}
      * zero bytes and maps it.
      *
-     * @throws ErrnoException {@code EEXIST} if it exists, or another error of open/ftruncate/mmap
-     *         (after which the new object is removed again)
+     * @throws ErrnoException {@code EEXIST} if it exists, {@code ENOSPC} if the file system has no
+     *         room for it, or another error of open/fallocate/ftruncate/mmap (after which the new
+     *         object is removed again)
      */
     public static SharedMemory create(Backend backend, String name, int size) throws ErrnoException {
         return create(backend, shmPath(name), name, size);
@@ -134,7 +165,8 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
      * @param timeout how long an opener waits for the creator to publish the region
      * @throws ErrnoException {@code ETIMEDOUT} if the region was not ready in time, or the error of
      *         a failed system call
-     * @throws IllegalStateException if the region was created with a different layout
+     * @throws IllegalStateException if the region was created with a different layout (one of
+     *         another size is refused at once: a creator sizes it in one step)
      */
     public static SharedMemory openOrCreate(Backend backend, String name, SharedLayout layout, Duration timeout,
             Consumer<SharedMemory> initializer) throws ErrnoException {
@@ -177,9 +209,17 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
     /**
      * The mapped bytes, bounds-checked; valid while this region is open. Closing the returned
      * buffer closes this region.
+     *
+     * <p>Everything can be read, but what iomux keeps in the region cannot be written: the
+     * header of a region opened with a {@link SharedLayout}, and every {@link SharedMutex} slot
+     * (the layout's, and any initialised or attached at an offset). A write that touches one
+     * throws {@link IllegalArgumentException}: junk in a {@code pthread_mutex_t} makes glibc abort
+     * the process on the next lock. The guard is this object's: another mapping of the same
+     * object opened without its layout ({@link #open}) knows nothing of it, so do not write
+     * through one.
      */
     public NativeBuffer memory() {
-        return memory;
+        return view;
     }
 
     /** The mapped size in bytes. */
@@ -256,6 +296,93 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
         return mutexes.computeIfAbsent(offset, factory::apply);
     }
 
+    /** The mapping without the guard, for iomux's own writes. */
+    NativeBuffer mapping() {
+        return memory;
+    }
+
+    /**
+     * Makes {@code [offset, offset + length)} unwritable through {@link #memory()}. Ranges that
+     * overlap one already guarded are merged into it, so that the ranges stay disjoint.
+     */
+    synchronized void guard(int offset, int length, String what) {
+        Guarded g = guarded;
+        int start = offset;
+        int end = offset + length;
+        String name = what;
+        int n = g.names.length;
+        int[] bounds = new int[2 * (n + 1)];
+        String[] names = new String[n + 1];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            int s = g.bounds[2 * i];
+            int e = g.bounds[2 * i + 1];
+            if (e <= start || s >= end) {
+                continue; // disjoint: copied below, in order
+            }
+            if (s <= start && e >= end) {
+                return; // already guarded whole
+            }
+            start = Math.min(start, s);
+            end = Math.max(end, e);
+            name = g.names[i];
+        }
+        boolean placed = false;
+        for (int i = 0; i < n; i++) {
+            int s = g.bounds[2 * i];
+            int e = g.bounds[2 * i + 1];
+            if (!(e <= start || s >= end)) {
+                continue; // merged into the new range
+            }
+            if (!placed && s >= end) {
+                bounds[2 * k] = start;
+                bounds[2 * k + 1] = end;
+                names[k++] = name;
+                placed = true;
+            }
+            bounds[2 * k] = s;
+            bounds[2 * k + 1] = e;
+            names[k++] = g.names[i];
+        }
+        if (!placed) {
+            bounds[2 * k] = start;
+            bounds[2 * k + 1] = end;
+            names[k++] = name;
+        }
+        guarded = new Guarded(java.util.Arrays.copyOf(bounds, 2 * k), java.util.Arrays.copyOf(names, k));
+    }
+
+    /**
+     * Throws if {@code [offset, offset + length)} (in range) touches a guarded range. One binary
+     * search, no allocation unless it throws.
+     */
+    void checkWritable(int offset, int length) {
+        if (length <= 0) {
+            return;
+        }
+        Guarded g = guarded;
+        int[] b = g.bounds;
+        int end = offset + length;
+        // the last range that starts before the write ends is the only one that can overlap it
+        int lo = 0;
+        int hi = b.length / 2 - 1;
+        int candidate = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (b[2 * mid] < end) {
+                candidate = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        if (candidate >= 0 && b[2 * candidate + 1] > offset) {
+            throw new IllegalArgumentException("write of [" + offset + ", " + end + ") in " + name + " touches "
+                    + g.names[candidate] + " [" + b[2 * candidate] + ", " + b[2 * candidate + 1]
+                    + "), which only iomux writes (see SharedMemory.memory())");
+        }
+    }
+
     private SharedLayout requireLayout() {
         if (layout == null) {
             throw new IllegalStateException(name + " was opened without a SharedLayout");
@@ -266,7 +393,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
     @Override
     void closeNow() {
         // munmap(2) fails only for arguments that were never a mapping: ours is one, exactly once
-        backend.munmap(address, size);
+        backend.calls.munmap(address, size);
     }
 
     @Override
@@ -307,21 +434,32 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
     private static SharedMemory create(Backend backend, String path, String name, int size) throws ErrnoException {
         checkSize(size);
         byte[] c = cPath(path);
-        int fd = backend.open(c, Abi.O_RDWR | Abi.O_CREAT | Abi.O_EXCL | Abi.O_CLOEXEC, MODE);
+        int fd = backend.calls.open(c, Abi.O_RDWR | Abi.O_CREAT | Abi.O_EXCL | Abi.O_CLOEXEC, MODE);
         if (fd < 0) {
             throw Errors.exception("open(" + path + ", O_RDWR|O_CREAT|O_EXCL)", fd);
         }
         return sizeAndMap(backend, c, path, name, fd, size, null);
     }
 
-    /** The creator's half: ftruncate, mmap, close the descriptor; on failure remove the new file. */
+    /** The creator's half: fallocate, ftruncate, mmap, close the descriptor; on failure remove the new file. */
     private static SharedMemory sizeAndMap(Backend backend, byte[] c, String path, String name, int fd, int size,
             SharedLayout layout) throws ErrnoException {
         boolean mapped = false;
         try {
+            // Reserve the pages first. A page of a MAP_SHARED mapping that the file system has no
+            // room for raises SIGBUS when first touched (mmap(2)): inside pthread_mutex_init, or at
+            // the caller's first write, killing the JVM. fallocate(2) fails with ENOSPC instead.
+            // KEEP_SIZE: the size still goes from 0 to full in the one ftruncate below, which
+            // openers wait for. A file system that cannot reserve (EOPNOTSUPP) is mapped without.
             int r;
             do {
-                r = backend.ftruncate(fd, size);
+                r = backend.calls.fallocate(fd, Abi.FALLOC_FL_KEEP_SIZE, 0, size);
+            } while (r == -Errors.EINTR);
+            if (r < 0 && r != -Abi.EOPNOTSUPP) {
+                throw Errors.exception("fallocate(" + path + ", FALLOC_FL_KEEP_SIZE, 0, " + size + ")", r);
+            }
+            do {
+                r = backend.calls.ftruncate(fd, size);
             } while (r == -Errors.EINTR);
             if (r < 0) {
                 throw Errors.exception("ftruncate(" + path + ", " + size + ")", r);
@@ -330,9 +468,9 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
             mapped = true;
             return region;
         } finally {
-            backend.close(fd);
+            backend.calls.close(fd);
             if (!mapped) {
-                backend.unlink(c);
+                backend.calls.unlink(c);
             }
         }
     }
@@ -340,7 +478,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
     private static SharedMemory open(Backend backend, String path, String name) throws ErrnoException {
         int fd = openExisting(backend, path);
         try {
-            long length = backend.lseek(fd, 0, Abi.SEEK_END);
+            long length = backend.calls.lseek(fd, 0, Abi.SEEK_END);
             if (length < 0) {
                 throw Errors.exception("lseek(" + path + ", 0, SEEK_END)", length);
             }
@@ -352,12 +490,12 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
             }
             return map(backend, fd, path, name, (int) length, null, false);
         } finally {
-            backend.close(fd);
+            backend.calls.close(fd);
         }
     }
 
     private static int openExisting(Backend backend, String path) throws ErrnoException {
-        int fd = backend.open(cPath(path), Abi.O_RDWR | Abi.O_CLOEXEC, 0);
+        int fd = backend.calls.open(cPath(path), Abi.O_RDWR | Abi.O_CLOEXEC, 0);
         if (fd < 0) {
             throw Errors.exception("open(" + path + ", O_RDWR)", fd);
         }
@@ -366,7 +504,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
 
     private static SharedMemory map(Backend backend, int fd, String path, String name, int size, SharedLayout layout,
             boolean creator) throws ErrnoException {
-        long address = backend.mmap(0, size, Abi.PROT_READ | Abi.PROT_WRITE, Abi.MAP_SHARED, fd, 0);
+        long address = backend.calls.mmap(0, size, Abi.PROT_READ | Abi.PROT_WRITE, Abi.MAP_SHARED, fd, 0);
         if (address < 0) {
             throw Errors.exception("mmap(" + path + ", length=" + size + ", PROT_READ|PROT_WRITE, MAP_SHARED)", address);
         }
@@ -383,7 +521,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
         long start = System.nanoTime();
         long timeoutNanos = saturatedNanos(timeout);
         for (int pause = 1; ; pause = Math.min(pause * 2, 10)) {
-            int fd = backend.open(c, Abi.O_RDWR | Abi.O_CREAT | Abi.O_EXCL | Abi.O_CLOEXEC, MODE);
+            int fd = backend.calls.open(c, Abi.O_RDWR | Abi.O_CREAT | Abi.O_EXCL | Abi.O_CLOEXEC, MODE);
             if (fd >= 0) {
                 SharedMemory region = sizeAndMap(backend, c, path, name, fd, layout.size(), layout);
                 publish(region, c, initializer);
@@ -392,7 +530,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
             if (fd != -Abi.EEXIST) {
                 throw Errors.exception("open(" + path + ", O_RDWR|O_CREAT|O_EXCL)", fd);
             }
-            fd = backend.open(c, Abi.O_RDWR | Abi.O_CLOEXEC, 0);
+            fd = backend.calls.open(c, Abi.O_RDWR | Abi.O_CLOEXEC, 0);
             if (fd >= 0) {
                 return awaitPublished(backend, fd, path, name, layout, start, timeoutNanos);
             }
@@ -428,7 +566,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
         } finally {
             if (!published) {
                 region.close();
-                region.backend.unlink(c);
+                region.backend.calls.unlink(c);
             }
         }
     }
@@ -439,14 +577,20 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
         SharedMemory region;
         try {
             // Mapping past the end of the file would make accesses there raise SIGBUS (mmap(2)):
-            // wait until the creator's ftruncate has happened.
+            // wait until the creator's ftruncate has happened. That one call takes the size from
+            // 0 to the whole layout, so any size in between is not a creator at work but a region
+            // of another layout (or not iomux's): no use waiting for it.
             for (int pause = 1; ; pause = Math.min(pause * 2, 10)) {
-                long length = backend.lseek(fd, 0, Abi.SEEK_END);
+                long length = backend.calls.lseek(fd, 0, Abi.SEEK_END);
                 if (length < 0) {
                     throw Errors.exception("lseek(" + path + ", 0, SEEK_END)", length);
                 }
                 if (length >= layout.size()) {
                     break;
+                }
+                if (length > 0) {
+                    throw new IllegalStateException(path + " is " + length + " bytes, the layout needs " + layout.size()
+                            + ": it was created with another layout, or not by iomux");
                 }
                 if (System.nanoTime() - start > timeoutNanos) {
                     throw notReady(path, "it is " + length + " bytes, the layout needs " + layout.size(), start);
@@ -455,7 +599,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
             }
             region = map(backend, fd, path, name, layout.size(), layout, false);
         } finally {
-            backend.close(fd);
+            backend.calls.close(fd);
         }
         boolean ok = false;
         try {
@@ -514,7 +658,7 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
     }
 
     private static boolean unlinkPath(Backend backend, String path) throws ErrnoException {
-        int r = backend.unlink(cPath(path));
+        int r = backend.calls.unlink(cPath(path));
         if (r == -Abi.ENOENT) {
             return false;
         }

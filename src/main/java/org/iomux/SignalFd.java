@@ -3,7 +3,6 @@ package org.iomux;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -43,7 +42,7 @@ public final class SignalFd extends Descriptor {
             throw new IllegalArgumentException("signalfd batch " + batch + " is outside [1, 1024]");
         }
         ByteBuffer pinned = mask.memory.pin();
-        int fd = backend.signalfd(-1, mask.memory.address(), Abi.SFD_CLOEXEC | (nonBlocking ? Abi.SFD_NONBLOCK : 0));
+        int fd = backend.calls.signalfd(-1, mask.memory.address(), Abi.SFD_CLOEXEC | (nonBlocking ? Abi.SFD_NONBLOCK : 0));
         Reference.reachabilityFence(pinned);
         if (fd < 0) {
             throw Errors.exception("signalfd(" + mask + ")", fd);

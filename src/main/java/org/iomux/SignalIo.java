@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 
 /**
  * Signal-driven I/O ({@code O_ASYNC}, {@code F_SETSIG}, {@code F_SETOWN_EX}) made safe inside a JVM:
@@ -389,7 +388,7 @@ public final class SignalIo implements AutoCloseable {
             FailureListener failureListener, Method requested) throws ErrnoException {
         this.backend = backend;
         this.requested = requested;
-        this.pid = backend.getpid();
+        this.pid = backend.calls.getpid();
         this.signals = signals;
         this.batch = batch;
         this.failureListener = failureListener;
@@ -529,7 +528,7 @@ public final class SignalIo implements AutoCloseable {
                             + ((flags & Abi.O_ASYNC) != 0 ? "O_ASYNC on, " : "") + "F_SETSIG " + ioSignal
                             + ", owner " + owner + "): registered with another dispatcher, or in use by other code");
                 }
-                r.savedFlags = flags;
+                r.savedFlags = flags & Descriptor.SETTABLE_STATUS_FLAGS; // the rest F_SETFL cannot change
                 r.savedOwner = owner;
                 r.savedSignal = ioSignal;
                 r.overflowsBefore = overflows.get();
@@ -538,7 +537,7 @@ public final class SignalIo implements AutoCloseable {
                     descriptor.setIoSignal(signal);
                     // the dispatcher thread is alive: it sets closed under tableLock before it ends
                     descriptor.setOwner(Descriptor.OwnerType.THREAD, tid);
-                    descriptor.setStatusFlags(flags | Abi.O_NONBLOCK | Abi.O_ASYNC);
+                    descriptor.setStatusFlags(r.savedFlags | Abi.O_NONBLOCK | Abi.O_ASYNC);
                 } catch (ErrnoException | RuntimeException e) {
                     r.active = false;
                     t.set(fd, null);
@@ -673,7 +672,7 @@ public final class SignalIo implements AutoCloseable {
             // never unblocked: this thread ends with the dispatcher, and what is still pending for it
             // then goes with it (see shutdown)
             Signals.mask(Abi.SIG_BLOCK, mask, null);
-            tid = backend.gettid();
+            tid = backend.calls.gettid();
             if (requested != Method.SIGTIMEDWAIT) {
                 try {
                     signalFd = SignalFd.open(backend, mask, true, batch);
@@ -980,7 +979,7 @@ public final class SignalIo implements AutoCloseable {
     /** tgkill(getpid(), dispatcher thread, signals[i]); false if refused (EAGAIN: the queue is full). */
     private boolean sendSelfSignal(int i) {
         selfSent.incrementAndGet(i);
-        if (backend.tgkill(pid, tid, signals[i]) < 0) {
+        if (backend.calls.tgkill(pid, tid, signals[i]) < 0) {
             selfSettled.incrementAndGet(i);
             return false;
         }

@@ -1,6 +1,5 @@
 package org.iomux;
 
-import org.iomux.spi.Backend;
 
 /**
  * A {@code sigset_t} in native memory (glibc's, 128 bytes; the kernel reads the first 64 bits):

@@ -3,7 +3,6 @@ package org.iomux;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -34,27 +33,27 @@ public final class Signals {
      * real-time signals for its own use (NPTL's cancellation and set*id signals: 32 and 33).
      */
     public static int realtimeMin(Backend backend) {
-        return backend.sigrtmin();
+        return backend.calls.sigrtmin();
     }
 
     /** {@code SIGRTMAX} (64 on Linux). */
     public static int realtimeMax(Backend backend) {
-        return backend.sigrtmax();
+        return backend.calls.sigrtmax();
     }
 
     /** {@code gettid()}: the calling thread's kernel id (what {@code F_OWNER_TID} takes). */
     public static int threadId(Backend backend) {
-        return backend.gettid();
+        return backend.calls.gettid();
     }
 
     /** {@code getpid()}. */
     public static int processId(Backend backend) {
-        return backend.getpid();
+        return backend.calls.getpid();
     }
 
     /** {@code kill(pid, sig)}: a process-directed signal. */
     public static void kill(Backend backend, int pid, int sig) throws ErrnoException {
-        int r = backend.kill(pid, sig);
+        int r = backend.calls.kill(pid, sig);
         if (r < 0) {
             throw Errors.exception("kill(pid=" + pid + ", sig=" + sig + ")", r);
         }
@@ -62,7 +61,7 @@ public final class Signals {
 
     /** {@code tgkill(getpid(), tid, sig)}: a signal to one thread of this process. */
     public static void killThread(Backend backend, int tid, int sig) throws ErrnoException {
-        int r = backend.tgkill(backend.getpid(), tid, sig);
+        int r = backend.calls.tgkill(backend.calls.getpid(), tid, sig);
         if (r < 0) {
             throw Errors.exception("tgkill(tid=" + tid + ", sig=" + sig + ")", r);
         }
@@ -95,7 +94,7 @@ public final class Signals {
         Backend backend = set != null ? set.backend : old.backend;
         ByteBuffer a = set != null ? set.memory.pin() : null;
         ByteBuffer b = old != null ? old.memory.pin() : null;
-        int r = backend.pthreadSigmask(how, set != null ? set.memory.address() : 0, old != null ? old.memory.address() : 0);
+        int r = backend.calls.pthreadSigmask(how, set != null ? set.memory.address() : 0, old != null ? old.memory.address() : 0);
         Reference.reachabilityFence(a);
         Reference.reachabilityFence(b);
         if (r < 0) {
@@ -118,18 +117,18 @@ public final class Signals {
         ByteBuffer pinnedSet = set.memory.pin();
         int infoAt = Scratch.SMALL;
         int tsAt = Scratch.SMALL + l.siginfoSize;
-        long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
+        long start = timeoutNanos > 0 ? System.nanoTime() : 0;
         int r;
         try {
             for (;;) {
                 long ts = 0;
                 if (timeoutNanos >= 0) {
-                    long left = timeoutNanos == 0 ? 0 : Math.max(0, deadline - System.nanoTime());
+                    long left = timeoutNanos == 0 ? 0 : Timeouts.remaining(timeoutNanos, start);
                     scratch.putLong(tsAt + l.timespecSec, left / 1_000_000_000L);
                     scratch.putLong(tsAt + l.timespecNsec, left % 1_000_000_000L);
                     ts = scratch.address(tsAt, l.timespecSize);
                 }
-                r = backend.sigtimedwait(set.memory.address(), scratch.address(infoAt, l.siginfoSize), ts);
+                r = backend.calls.sigtimedwait(set.memory.address(), scratch.address(infoAt, l.siginfoSize), ts);
                 if (r != -Errors.EINTR) {
                     break;
                 }
@@ -167,7 +166,7 @@ public final class Signals {
         ByteBuffer pinned = scratch.pin();
         scratch.clear(Scratch.SMALL, l.sigactionSize);
         scratch.putLong(Scratch.SMALL + l.sigactionHandler, Abi.SIG_IGN);
-        int r = backend.sigaction(sig, scratch.address(Scratch.SMALL, l.sigactionSize), 0);
+        int r = backend.calls.sigaction(sig, scratch.address(Scratch.SMALL, l.sigactionSize), 0);
         Reference.reachabilityFence(pinned);
         if (r < 0) {
             throw Errors.exception("sigaction(" + sig + ", SIG_IGN)", r);
@@ -180,7 +179,7 @@ public final class Signals {
         NativeBuffer scratch = Scratch.get(backend);
         ByteBuffer pinned = scratch.pin();
         scratch.putBytes(Scratch.SMALL, saved, 0, saved.length);
-        int r = backend.sigaction(sig, scratch.address(Scratch.SMALL, saved.length), 0);
+        int r = backend.calls.sigaction(sig, scratch.address(Scratch.SMALL, saved.length), 0);
         Reference.reachabilityFence(pinned);
         if (r < 0) {
             throw Errors.exception("sigaction(" + sig + ", restore)", r);
@@ -194,7 +193,7 @@ public final class Signals {
         StructLayout l = backend.layout();
         NativeBuffer scratch = Scratch.get(backend);
         ByteBuffer pinned = scratch.pin();
-        int r = backend.sigaction(sig, 0, scratch.address(Scratch.SMALL, l.sigactionSize));
+        int r = backend.calls.sigaction(sig, 0, scratch.address(Scratch.SMALL, l.sigactionSize));
         Reference.reachabilityFence(pinned);
         if (r < 0) {
             throw Errors.exception("sigaction(" + sig + ")", r);

@@ -11,7 +11,6 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -52,7 +51,7 @@ public final class Socket extends Descriptor {
             throw new IllegalArgumentException("unsupported address family " + family);
         }
         int type = Abi.SOCK_STREAM | Abi.SOCK_CLOEXEC | (nonBlocking ? Abi.SOCK_NONBLOCK : 0);
-        int fd = backend.socket(family, type, 0);
+        int fd = backend.calls.socket(family, type, 0);
         if (fd < 0) {
             throw Errors.exception("socket(" + familyName(family) + ", SOCK_STREAM)", fd);
         }
@@ -106,7 +105,7 @@ public final class Socket extends Descriptor {
         NativeBuffer scratch = Scratch.get(backend);
         ByteBuffer pinned = scratch.pin();
         int type = Abi.SOCK_STREAM | Abi.SOCK_CLOEXEC | (nonBlocking ? Abi.SOCK_NONBLOCK : 0);
-        int r = backend.socketpair(Abi.AF_UNIX, type, 0, scratch.address(Scratch.SMALL, 8));
+        int r = backend.calls.socketpair(Abi.AF_UNIX, type, 0, scratch.address(Scratch.SMALL, 8));
         Reference.reachabilityFence(pinned);
         if (r < 0) {
             throw Errors.exception("socketpair(AF_UNIX, SOCK_STREAM)", r);
@@ -134,7 +133,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.bind(fd, scratch.address(Scratch.SMALL, length), length);
+            r = calls.bind(fd, scratch.address(Scratch.SMALL, length), length);
         } finally {
             release();
             Reference.reachabilityFence(pinned);
@@ -148,7 +147,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.listen(fd, backlog);
+            r = calls.listen(fd, backlog);
         } finally {
             release();
         }
@@ -169,7 +168,7 @@ public final class Socket extends Descriptor {
         int r;
         try {
             do {
-                r = backend.accept4(fd, 0, 0, flags);
+                r = calls.accept4(fd, 0, 0, flags);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -199,7 +198,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.connect(fd, scratch.address(Scratch.SMALL, length), length);
+            r = calls.connect(fd, scratch.address(Scratch.SMALL, length), length);
         } finally {
             release();
             Reference.reachabilityFence(pinned);
@@ -253,7 +252,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.shutdown(fd, how);
+            r = calls.shutdown(fd, how);
         } finally {
             release();
         }
@@ -304,7 +303,7 @@ public final class Socket extends Descriptor {
         try {
             long addr = scratch.address(Scratch.SMALL, layout.sockaddrStorageSize);
             long len = scratch.address(lengthAt, 4);
-            r = peer ? backend.getpeername(fd, addr, len) : backend.getsockname(fd, addr, len);
+            r = peer ? calls.getpeername(fd, addr, len) : calls.getsockname(fd, addr, len);
         } finally {
             release();
             Reference.reachabilityFence(pinned);
@@ -328,7 +327,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.setsockopt(fd, option.level, option.name, scratch.address(Scratch.SMALL, 4), 4);
+            r = calls.setsockopt(fd, option.level, option.name, scratch.address(Scratch.SMALL, 4), 4);
         } finally {
             release();
             Reference.reachabilityFence(pinned);
@@ -352,7 +351,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.getsockopt(fd, option.level, option.name, scratch.address(Scratch.SMALL, 4),
+            r = calls.getsockopt(fd, option.level, option.name, scratch.address(Scratch.SMALL, 4),
                     scratch.address(Scratch.SMALL + 8, 4));
         } finally {
             release();
@@ -378,7 +377,7 @@ public final class Socket extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = backend.setsockopt(fd, Abi.SOL_SOCKET, Abi.SO_LINGER,
+            r = calls.setsockopt(fd, Abi.SOL_SOCKET, Abi.SO_LINGER,
                     scratch.address(Scratch.SMALL, layout.lingerSize), layout.lingerSize);
         } finally {
             release();
@@ -389,11 +388,38 @@ public final class Socket extends Descriptor {
         }
     }
 
+    /**
+     * {@code getsockopt(SO_LINGER)}: the linger timeout in seconds, or -1 if lingering is off
+     * (see {@link #setLinger}).
+     */
+    public int linger() throws ErrnoException {
+        StructLayout layout = backend.layout();
+        NativeBuffer scratch = Scratch.get(backend);
+        ByteBuffer pinned = scratch.pin();
+        scratch.clear(Scratch.SMALL, layout.lingerSize);
+        int lengthAt = Scratch.SMALL + ((layout.lingerSize + 7) & ~7);
+        scratch.putInt(lengthAt, layout.lingerSize);
+        int fd = acquire();
+        int r;
+        try {
+            r = calls.getsockopt(fd, Abi.SOL_SOCKET, Abi.SO_LINGER, scratch.address(Scratch.SMALL, layout.lingerSize),
+                    scratch.address(lengthAt, 4));
+        } finally {
+            release();
+            Reference.reachabilityFence(pinned);
+        }
+        if (r < 0) {
+            throw Errors.exception("getsockopt(fd=" + fd + ", SO_LINGER)", r);
+        }
+        return scratch.getInt(Scratch.SMALL + layout.lingerOnoff) != 0
+                ? scratch.getInt(Scratch.SMALL + layout.lingerLinger) : -1;
+    }
+
     @Override
     void closingWhileInUse() {
         // Another thread is blocked in accept/read/connect on this socket: shutdown(2) makes those
         // calls return (accept with EINVAL, read with 0), so the deferred close can happen.
-        backend.shutdown(fd, Abi.SHUT_RDWR);
+        calls.shutdown(fd, Abi.SHUT_RDWR);
     }
 
     // ---- addresses ----------------------------------------------------------------------------
@@ -568,7 +594,7 @@ public final class Socket extends Descriptor {
             fd = acquire();
             try {
                 do {
-                    r = backend.sendmsg(fd, msg, Abi.MSG_NOSIGNAL);
+                    r = calls.sendmsg(fd, msg, Abi.MSG_NOSIGNAL);
                 } while (r == -Errors.EINTR);
             } finally {
                 release();
@@ -596,9 +622,10 @@ public final class Socket extends Descriptor {
      *
      * @param maxDescriptors 1 to {@value #MAX_DESCRIPTORS_PER_MESSAGE}: how many may arrive
      * @return the bytes and the descriptors, which the result owns until taken; close it
-     * @throws ErrnoException {@code EMSGSIZE} if more descriptors were sent than
+     * @throws ControlTruncatedException ({@code EMSGSIZE}) if more descriptors were sent than
      *         {@code maxDescriptors} ({@code MSG_CTRUNC}): the kernel closed those that did not fit,
-     *         the ones that did are closed here, the data bytes are consumed
+     *         the ones that did are closed here; the data bytes are in {@code data} all the same,
+     *         and {@link ControlTruncatedException#bytes()} says how many
      */
     public ReceivedDescriptors receiveDescriptors(byte[] data, int offset, int length, int maxDescriptors)
             throws ErrnoException {
@@ -621,7 +648,7 @@ public final class Socket extends Descriptor {
         long r;
         try {
             do {
-                r = backend.recvmsg(fd, msg, Abi.MSG_CMSG_CLOEXEC);
+                r = calls.recvmsg(fd, msg, Abi.MSG_CMSG_CLOEXEC);
             } while (r == -Errors.EINTR);
         } finally {
             release();
@@ -635,15 +662,16 @@ public final class Socket extends Descriptor {
         }
         int[] received = receivedDescriptors(scratch, l);
         int flags = scratch.getInt(MSG_AT + l.msghdrFlags);
+        // the data bytes are the caller's whatever came with them: a stream socket has consumed them
+        scratch.getBytes(DATA_AT, data, offset, (int) r);
         if ((flags & Abi.MSG_CTRUNC) != 0) {
             for (int d : received) {
-                backend.close(d);
+                calls.close(d);
             }
-            throw Errors.synthetic("recvmsg(fd=" + fd + ", room for " + maxDescriptors + " descriptors): MSG_CTRUNC, "
-                    + "more were sent; the " + received.length + " that arrived were closed, " + r
-                    + " data bytes consumed", Errno.number("EMSGSIZE"));
+            throw new ControlTruncatedException("recvmsg(fd=" + fd + ", room for " + maxDescriptors
+                    + " descriptors): MSG_CTRUNC, more were sent; the " + received.length + " that arrived were closed, "
+                    + r + " data bytes received", Errno.number("EMSGSIZE"), (int) r, received.length);
         }
-        scratch.getBytes(DATA_AT, data, offset, (int) r);
         return new ReceivedDescriptors(backend, r == 0 ? EOF : (int) r, received);
     }
 
@@ -703,12 +731,12 @@ public final class Socket extends Descriptor {
         ByteBuffer pinned = scratch.pin();
         int lengthAt = Scratch.SMALL + l.sockaddrStorageSize;
         scratch.putInt(lengthAt, l.sockaddrStorageSize);
-        int r = backend.getsockname(fd, scratch.address(Scratch.SMALL, l.sockaddrStorageSize), scratch.address(lengthAt, 4));
+        int r = backend.calls.getsockname(fd, scratch.address(Scratch.SMALL, l.sockaddrStorageSize), scratch.address(lengthAt, 4));
         int family = scratch.getShort(Scratch.SMALL) & 0xffff;
         int typeAt = lengthAt + 8;
         scratch.putInt(typeAt, 0);
         scratch.putInt(typeAt + 4, 4);
-        int t = r < 0 ? 0 : backend.getsockopt(fd, Abi.SOL_SOCKET, Abi.SO_TYPE, scratch.address(typeAt, 4),
+        int t = r < 0 ? 0 : backend.calls.getsockopt(fd, Abi.SOL_SOCKET, Abi.SO_TYPE, scratch.address(typeAt, 4),
                 scratch.address(typeAt + 4, 4));
         Reference.reachabilityFence(pinned);
         if (r < 0) {

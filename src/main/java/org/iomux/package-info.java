@@ -3,16 +3,17 @@
  * {@link org.iomux.Select select}, signal-driven I/O ({@link org.iomux.SignalIo}) — a
  * process-shared robust mutex in shared memory ({@link org.iomux.SharedMutex},
  * {@link org.iomux.SharedMemory}), descriptor passing ({@link org.iomux.Socket#sendDescriptors}),
- * and the descriptor primitives they need, as typed, allocation-free Java APIs over a small
- * backend SPI ({@link org.iomux.spi.Backend}) with three implementations: JNI (default), jnr-ffi
- * and JNA ({@link org.iomux.Backends}).
+ * and the descriptor primitives they need, as typed, allocation-free Java APIs over three
+ * interchangeable backends: JNI (default), jnr-ffi and JNA ({@link org.iomux.Backends}, which
+ * hands out {@link org.iomux.Backend} handles).
  *
  * <h2>Layers</h2>
  * {@code org.iomux} (this package) is the typed API: it validates every argument, owns every
  * descriptor and native buffer, and turns results into exceptions. {@code org.iomux.spi} is the
- * backend interface and the ABI facts (struct layouts, constants). {@code org.iomux.jni},
- * {@code org.iomux.jna} and {@code org.iomux.jnr} are the backends: each call is one system call,
- * returning its result or {@code -errno}.
+ * raw, unchecked interface the backends implement ({@link org.iomux.spi.NativeCalls}: native
+ * addresses, no validation; applications never see it) and the ABI facts (struct layouts,
+ * constants). {@code org.iomux.jni}, {@code org.iomux.jna} and {@code org.iomux.jnr} are the
+ * backends: each call is one system call, returning its result or {@code -errno}.
  *
  * <h2>Errors</h2>
  * A failing system call throws {@link org.iomux.ErrnoException} (an {@link java.io.IOException})

@@ -55,15 +55,15 @@ final class ChildJvm implements AutoCloseable {
         return List.of(System.getProperty("iomux.test.childBackends", "jni,jnr,jna").split(","));
     }
 
-    /** A backend other than the one this JVM tests, so that every test mixes backends. */
-    static String otherBackend(int which) {
+    /**
+     * The backend {@code step} places after the one this JVM tests, in {@link #backends()} order
+     * (wrapping round): with steps 1 and 2, a test's two children use the two other backends, and
+     * over the three surefire runs (one per backend) each child role is played by every backend.
+     */
+    static String rotated(int step) {
         List<String> all = backends();
-        List<String> others = new ArrayList<>(all);
-        others.remove(Backends.defaultBackend().name());
-        if (others.isEmpty()) {
-            others = all;
-        }
-        return others.get(Math.floorMod(which, others.size()));
+        int self = all.indexOf(Backends.defaultBackend().name());
+        return all.get(Math.floorMod(self + step, all.size()));
     }
 
     static ChildJvm start(String backend, String... args) throws IOException {

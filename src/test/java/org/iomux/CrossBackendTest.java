@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,10 +16,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.iomux.jni.JniBackend;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
 import org.iomux.spi.StructLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -112,6 +114,63 @@ class CrossBackendTest {
         assertTrue(e.getMessage().contains("jni"), e.getMessage());
     }
 
+    /**
+     * The raw calls take native addresses and check nothing, so no public member of the typed API
+     * may hand them out or take them: the handle has a name and nothing else, and the
+     * implementations cannot be constructed from outside.
+     */
+    @Test
+    void rawCallsAreNotReachableFromThePublicApi() throws Exception {
+        Set<String> handleMethods = new TreeSet<>();
+        for (Method m : Backend.class.getMethods()) {
+            if (m.getDeclaringClass() == Backend.class) {
+                handleMethods.add(m.getName());
+            }
+        }
+        assertEquals(Set.of("equals", "hashCode", "name", "toString"), handleMethods);
+        assertEquals(0, Backend.class.getConstructors().length);
+        assertEquals(0, Backend.class.getFields().length);
+        assertEquals(Backend.class, Backends.class.getMethod("get", String.class).getReturnType());
+        assertEquals(Backend.class, Backends.class.getMethod("defaultBackend").getReturnType());
+
+        Path classes = Path.of(Backend.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .resolve("org/iomux");
+        List<String> leaks = new ArrayList<>();
+        int checked = 0;
+        try (var files = Files.list(classes)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                if (!name.endsWith(".class")) {
+                    continue;
+                }
+                Class<?> c = Class.forName("org.iomux." + name.substring(0, name.length() - 6), false,
+                        CrossBackendTest.class.getClassLoader());
+                if (!Modifier.isPublic(c.getModifiers())) {
+                    continue;
+                }
+                for (Method m : c.getMethods()) {
+                    List<Class<?>> types = new ArrayList<>(List.of(m.getParameterTypes()));
+                    types.add(m.getReturnType());
+                    if (types.stream().anyMatch(t -> t.getPackageName().equals("org.iomux.spi") && !t.isPrimitive()
+                            && t != Abi.class && t != StructLayout.class)) {
+                        leaks.add(m.toString());
+                    }
+                    checked++;
+                }
+                for (Field f : c.getFields()) {
+                    if (f.getType().getPackageName().equals("org.iomux.spi")) {
+                        leaks.add(f.toString());
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), leaks, "public members of org.iomux that expose the raw SPI");
+        assertTrue(checked > 300, "checked " + checked + " public methods");
+        for (String impl : List.of("org.iomux.jni.JniBackend", "org.iomux.jna.JnaBackend", "org.iomux.jnr.JnrBackend")) {
+            assertEquals(0, Class.forName(impl).getConstructors().length, impl + " has a public constructor");
+        }
+    }
+
     @Test
     void handlesOfDifferentBackendsInteroperate() throws Exception {
         try (Epoll epoll = Epoll.open(Backends.get("jnr")); EpollEvents events = EpollEvents.allocate(Backends.get("jna"), 2);
@@ -140,6 +199,10 @@ class CrossBackendTest {
     }
 
     private static String run(String classPath, String... properties) throws Exception {
+        return runMain(SelfCheck.class, classPath, properties);
+    }
+
+    private static String runMain(Class<?> main, String classPath, String... properties) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-cp");
@@ -147,11 +210,17 @@ class CrossBackendTest {
         for (String p : properties) {
             command.add("-D" + p);
         }
-        command.add(SelfCheck.class.getName());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "self-check hung");
-        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-                + "\nexit=" + process.exitValue();
+        command.add(main.getName());
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        // read to the end, then close: the pipe's descriptor must not outlive the test class
+        // (FdLeakCheck), whenever the JDK's process reaper gets round to it
+        String out;
+        try (var in = process.getInputStream()) {
+            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), main.getSimpleName() + " hung");
+        return out + "\nexit=" + process.exitValue();
     }
 
     @Test
@@ -174,6 +243,75 @@ class CrossBackendTest {
     }
 
     @Test
+    void fallingThroughToJnaSaysWhyJniAndJnrFailed() throws Exception {
+        String out = run(withoutJar("/jnr-ffi-"), "iomux.jni.library=/nonexistent/libiomux.so");
+        assertTrue(out.contains("default: jna"), out);
+        assertTrue(out.contains("the jni backend is unavailable (UnsatisfiedLinkError: iomux.jni.library="
+                + "/nonexistent/libiomux.so: no such file); the jnr backend is unavailable ("), "one warning: " + out);
+        assertTrue(out.contains("jnr-ffi is not on the class path"), "with both reasons: " + out);
+        assertTrue(out.contains("using jna; usable: jna"), out);
+        assertTrue(out.endsWith("exit=0"), out);
+    }
+
+    /** -Diomux.jni.library: exactly that file is loaded, as it is (not copied, not deleted). */
+    @Test
+    void anExplicitLibraryPathIsLoadedAsIs(@TempDir Path dir) throws Exception {
+        Path library = dir.resolve("installed/libiomux.so");
+        Files.createDirectories(library.getParent());
+        String resource = "/org/iomux/jni/linux-" + System.getProperty("os.arch") + "/libiomux.so";
+        try (var in = CrossBackendTest.class.getResourceAsStream(resource)) {
+            assertTrue(in != null, resource);
+            Files.copy(in, library);
+        }
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        String out = runMain(LoadedLibrary.class, classPath(), "iomux.jni.library=" + library, "iomux.jni.tmpdir=" + tmp);
+        assertTrue(out.contains("mapped " + library + " "), out);
+        assertTrue(!out.contains("(deleted)"), "nothing was extracted: " + out);
+        assertTrue(out.endsWith("exit=0"), out);
+        try (var left = Files.list(tmp)) {
+            assertEquals(0, left.count());
+        }
+        assertTrue(Files.exists(library), "an installed library is left where it is");
+        // a relative path is taken from the working directory
+        String relative = run(classPath(), "iomux.jni.library=" + Path.of("").toAbsolutePath().relativize(library));
+        assertTrue(relative.contains("jni  loads") && relative.contains("default: jni"), relative);
+    }
+
+    /**
+     * A temp directory mounted noexec: found among this machine's mounts (Docker mounts /dev/shm
+     * so, for one), else skipped. The message is unit-tested in NativeLoaderTest either way.
+     */
+    @Test
+    void aNoexecTempDirectoryIsExplained() throws Exception {
+        Path noexec = null;
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" "); // id parent dev root mountpoint options ...
+            if (f.length > 5 && List.of(f[5].split(",")).containsAll(List.of("rw", "noexec"))) {
+                Path mount = Path.of(f[4].replace("\\040", " "));
+                if (Files.isDirectory(mount) && Files.isWritable(mount)) {
+                    noexec = mount;
+                    break;
+                }
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(noexec != null, "no writable noexec mount on this machine");
+        Path dir = Files.createTempDirectory(noexec, "iomux-noexec-");
+        try {
+            String out = run(classPath(), "iomux.jni.tmpdir=" + dir);
+            assertTrue(out.contains("jni  UNAVAILABLE: UnsatisfiedLinkError: cannot load the native library extracted into "
+                    + dir + ": "), out);
+            assertTrue(out.contains("(the directory is probably mounted noexec); set -Diomux.jni.tmpdir"), out);
+            assertTrue(out.contains("default: jnr"), out);
+            assertTrue(!out.contains(dir + "/libiomux-"), "the extracted copy's name is not worth printing: " + out);
+            try (var left = Files.list(dir)) {
+                assertEquals(0, left.count(), "the copy is deleted even when it cannot load");
+            }
+        } finally {
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    @Test
     void explicitlyChosenBackendThatCannotLoadIsAnError() throws Exception {
         String out = run(withoutJar("/jna-"), "iomux.backend=jna");
         assertTrue(out.contains("jna  UNAVAILABLE: ") && out.contains("not on the class path"), out);
@@ -188,12 +326,34 @@ class CrossBackendTest {
         assertTrue(out.endsWith("exit=0"), out);
     }
 
+    /**
+     * The file the child JVM actually loaded: its name is gone from the directory, and its inode,
+     * still mapped by the dynamic loader, is owner-only. {@link LoadedLibrary} stats it through
+     * {@code /proc/self/map_files} (proc(5)), which reaches a mapped file even after unlink.
+     */
     @Test
     void extractedLibraryIsPrivateAndRemoved(@TempDir Path dir) throws Exception {
-        String out = run(classPath(), "iomux.jni.tmpdir=" + dir);
-        assertTrue(out.contains("default: jni"), out);
+        String out = runMain(LoadedLibrary.class, classPath(), "iomux.jni.tmpdir=" + dir);
+        assertTrue(out.contains("mapped " + dir + "/libiomux-"), out);
+        assertTrue(out.contains(".so (deleted) rwx------"), "extracted owner-only: " + out);
+        assertTrue(out.endsWith("exit=0"), out);
         try (var left = Files.list(dir)) {
             assertEquals(0, left.count(), "the extracted copy is deleted once loaded");
+        }
+    }
+
+    /** Child JVM: loads the jni backend, prints each mapped libiomux file and its permissions. */
+    static final class LoadedLibrary {
+        public static void main(String[] args) throws Exception {
+            Backends.get("jni");
+            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+                String[] f = line.trim().split("\\s+", 6); // range perms offset dev inode path
+                if (f.length == 6 && f[5].contains("libiomux")) {
+                    Path mapped = Path.of("/proc/self/map_files", f[0]);
+                    System.out.println("mapped " + f[5] + " "
+                            + java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(mapped)));
+                }
+            }
         }
     }
 

@@ -96,10 +96,16 @@ class DescriptorPassingTest {
         try (Socket a = pair[0]; Socket b = pair[1]; Pipe p1 = Pipe.open(backend(), false);
              Pipe p2 = Pipe.open(backend(), false); Pipe p3 = Pipe.open(backend(), false)) {
             TreeMap<String, Integer> before = FdLeakCheck.snapshot();
-            a.sendDescriptors(bytes("x"), p1.sink(), p2.sink(), p3.sink());
-            ErrnoException e = assertThrows(ErrnoException.class, () -> b.receiveDescriptors(new byte[1], 0, 1, 1));
+            a.sendDescriptors(bytes("xyz"), p1.sink(), p2.sink(), p3.sink());
+            byte[] got = new byte[8];
+            ControlTruncatedException e = assertThrows(ControlTruncatedException.class,
+                    () -> b.receiveDescriptors(got, 2, 6, 1));
             assertEquals("EMSGSIZE", e.errnoName());
             assertTrue(e.getMessage().contains("MSG_CTRUNC"), e.getMessage());
+            assertEquals(3, e.bytes(), "the data bytes came through");
+            assertArrayEquals(bytes("\0\0xyz\0\0\0"), got, "into the caller's array, at its offset");
+            // room for one is CMSG_SPACE(4): the data rounded up to 8 bytes, where two fit (scm_detach_fds)
+            assertEquals(2, e.closedDescriptors(), "those that fit arrived, and were closed");
             assertEquals(before, FdLeakCheck.snapshot(), "nothing received is left open");
             // the stream goes on after the truncated message
             a.write(bytes("y"), 0, 1);

@@ -107,6 +107,20 @@ class DescriptorTest {
         }
     }
 
+    /**
+     * A buffer changed by another thread can be seen with its position past its limit; that is
+     * an empty range (as in the JDK's IOUtil), never a negative length, which read(2) would take
+     * as a huge size_t. The race itself cannot be staged deterministically: this checks the clamp
+     * every buffer path goes through.
+     */
+    @Test
+    void aPositionPastTheLimitIsAnEmptyRange() {
+        assertEquals(0, Descriptor.remaining(9, 4));
+        assertEquals(0, Descriptor.remaining(Integer.MAX_VALUE, 0));
+        assertEquals(0, Descriptor.remaining(4, 4));
+        assertEquals(4, Descriptor.remaining(0, 4));
+    }
+
     @Test
     void eofAndEagainAreResults() throws Exception {
         try (Pipe pipe = Pipe.open(backend(), true)) {
@@ -159,6 +173,61 @@ class DescriptorTest {
         }
     }
 
+    /**
+     * The fcntl escape hatch takes integer-argument commands only: given a pointer-taking one
+     * (F_GETOWN_EX, F_GETLK, ...), the kernel would write a struct wherever the "integer" points.
+     */
+    @Test
+    void fcntlTakesIntegerArgumentCommandsOnly() throws Exception {
+        try (Pipe pipe = Pipe.open(backend(), true); NativeBuffer target = NativeBuffer.allocate(backend(), 256)) {
+            Descriptor d = pipe.source();
+            target.fill((byte) 0x5a);
+            int[] pointerCommands = {Abi.F_GETOWN_EX, Abi.F_SETOWN_EX, 5 /* F_GETLK */, 6 /* F_SETLK */, 7 /* F_SETLKW */,
+                36 /* F_OFD_GETLK */, 17 /* F_GETOWNER_UIDS */, 1035 /* F_GET_RW_HINT */, 1037 /* F_GET_FILE_RW_HINT */};
+            for (int cmd : pointerCommands) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.fcntl(cmd, target.address()),
+                        "command " + cmd);
+                assertTrue(e.getMessage().contains("command " + cmd), e.getMessage());
+            }
+            assertThrows(IllegalArgumentException.class, () -> d.fcntl(12345, 0), "unknown command");
+            for (int i = 0; i < target.capacity(); i++) {
+                assertEquals(0x5a, target.getByte(i), "the kernel wrote at byte " + i);
+            }
+            // the integer commands go through
+            assertEquals(d.statusFlags(), d.fcntl(Abi.F_GETFL, 0));
+            int size = d.fcntl(Abi.F_SETPIPE_SZ, 128 * 1024);
+            assertTrue(size >= 128 * 1024, "pipe capacity " + size);
+            assertEquals(size, d.fcntl(Abi.F_GETPIPE_SZ, 0));
+            assertEquals(Abi.FD_CLOEXEC, d.fcntl(Abi.F_GETFD, 0));
+        }
+    }
+
+    /** F_SETFL changes five flags (fcntl(2)); a stray bit must not reach it (0x40000 is O_NOATIME). */
+    @Test
+    void setStatusFlagsTakesOnlyTheFlagsFSetflChanges() throws Exception {
+        try (Pipe pipe = Pipe.open(backend(), false)) {
+            Descriptor d = pipe.source();
+            int before = d.statusFlags();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.setStatusFlags(0x7fff0000));
+            assertTrue(e.getMessage().contains("O_NONBLOCK"), e.getMessage());
+            assertEquals(before, d.statusFlags(), "nothing reached the kernel");
+            assertThrows(IllegalArgumentException.class, () -> d.setStatusFlags(Abi.O_RDWR), "the access mode is fixed");
+            Descriptor sink = pipe.sink();
+            assertThrows(IllegalArgumentException.class, () -> sink.setStatusFlags(sink.statusFlags() | Abi.O_NONBLOCK),
+                    "statusFlags() includes the access mode, O_WRONLY here");
+            assertThrows(IllegalArgumentException.class, () -> d.fcntl(Abi.F_SETFL, 0x7fff0000L));
+            assertThrows(IllegalArgumentException.class, () -> d.fcntl(Abi.F_SETFL, 1L << 40));
+            assertEquals(before, d.statusFlags());
+
+            d.setStatusFlags((d.statusFlags() & Descriptor.SETTABLE_STATUS_FLAGS) | Abi.O_NONBLOCK | Abi.O_APPEND);
+            assertEquals(Abi.O_NONBLOCK | Abi.O_APPEND, d.statusFlags() & Descriptor.SETTABLE_STATUS_FLAGS);
+            d.setNonBlocking(false);
+            assertEquals(Abi.O_APPEND, d.statusFlags() & Descriptor.SETTABLE_STATUS_FLAGS, "the other flag stays");
+            d.fcntl(Abi.F_SETFL, 0);
+            assertEquals(before, d.statusFlags());
+        }
+    }
+
     @Test
     void duplicate() throws Exception {
         try (Pipe pipe = Pipe.open(backend(), true); Descriptor copy = pipe.source().duplicate(200)) {
@@ -185,6 +254,48 @@ class DescriptorTest {
             assertThrows(IndexOutOfBoundsException.class, () -> pipe.sink().write(a, 0, Integer.MAX_VALUE));
             assertThrows(IllegalArgumentException.class, () -> pipe.source().duplicate(-1));
             assertEquals(0, pipe.sink().write(a, 8, 0), "empty range: nothing to do");
+        }
+    }
+
+    /**
+     * A closed number (not negative: it was a descriptor a moment ago) reaches the kernel through a
+     * borrowed handle and comes back as EBADF, named. It is placed at 900 or above, so that the
+     * JVM's own descriptors, allocated lowest-first, do not take it meanwhile.
+     */
+    @Test
+    void aClosedDescriptorNumberIsEbadf() throws Exception {
+        int number;
+        try (Pipe pipe = Pipe.open(backend(), true); Descriptor high = pipe.source().duplicate(900)) {
+            number = high.fd();
+        }
+        assertFalse(FdLeakCheck.isOpen(number));
+        try (Descriptor stale = Descriptor.borrow(backend(), number)) {
+            ErrnoException e = assertThrows(ErrnoException.class, () -> stale.read(new byte[1], 0, 1));
+            assertEquals(Abi.EBADF, e.errno());
+            assertEquals("read(fd=" + number + "): EBADF (Bad file descriptor)", e.getMessage());
+            assertEquals("EBADF", assertThrows(ErrnoException.class, () -> stale.write(ByteBuffer.allocateDirect(1))).errnoName());
+            assertEquals("EBADF", assertThrows(ErrnoException.class, stale::statusFlags).errnoName());
+            try (Epoll epoll = Epoll.open(backend())) {
+                assertEquals("EBADF", assertThrows(ErrnoException.class, () -> epoll.add(stale, Epoll.IN, 0)).errnoName());
+            }
+        }
+    }
+
+    @Test
+    void vectorRangesAreChecked() throws Exception {
+        try (Pipe pipe = Pipe.open(backend(), true)) {
+            ByteBuffer[] three = {ByteBuffer.allocateDirect(4), ByteBuffer.allocateDirect(4), ByteBuffer.allocateDirect(4)};
+            Descriptor in = pipe.source();
+            Descriptor out = pipe.sink();
+            for (int[] range : new int[][] {{-1, 1}, {0, -1}, {2, 2}, {4, 0}, {0, 4}, {Integer.MAX_VALUE, 1}, {1, Integer.MAX_VALUE}}) {
+                assertThrows(IndexOutOfBoundsException.class, () -> in.read(three, range[0], range[1]),
+                        "readv [" + range[0] + ", +" + range[1] + ")");
+                assertThrows(IndexOutOfBoundsException.class, () -> out.write(three, range[0], range[1]),
+                        "writev [" + range[0] + ", +" + range[1] + ")");
+            }
+            assertEquals(0, in.read(three, 3, 0), "an empty range at the end");
+            assertEquals(0, out.write(three, 0, 0));
+            assertEquals(0, in.read(new ByteBuffer[0], 0, 0));
         }
     }
 

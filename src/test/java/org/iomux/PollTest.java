@@ -9,7 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.iomux.spi.Abi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,14 +40,72 @@ class PollTest {
         }
     }
 
+    /** A raw number closed behind the set's back: POLLNVAL (placed high, so nothing reuses it meanwhile). */
     @Test
     void nvalForAClosedDescriptor() throws Exception {
         try (Poll poll = Poll.open(backend(), 1)) {
-            Pipe pipe = Pipe.open(backend(), true);
-            int index = poll.add(pipe.source(), Poll.IN);
-            pipe.close();
+            int index;
+            try (Pipe pipe = Pipe.open(backend(), true); Descriptor high = pipe.source().duplicate(900)) {
+                index = poll.add(high.fd(), Poll.IN);
+            }
             assertEquals(1, poll.poll(0));
             assertEquals(Poll.NVAL, poll.revents(index));
+        }
+    }
+
+    /**
+     * A handle closed while in the set: poll throws before the call, so the number, reused here
+     * by a readable pipe, is never polled; what the failed poll held is released again.
+     */
+    @Test
+    void aHandleClosedInTheSetIsRefusedBeforeTheCall() throws Exception {
+        try (Poll poll = Poll.open(backend(), 2)) {
+            Pipe kept = Pipe.open(backend(), true);
+            poll.add(kept.source(), Poll.IN);
+            Pipe closed = Pipe.open(backend(), true);
+            int number = closed.source().fd();
+            int index = poll.add(closed.source(), Poll.IN);
+            closed.close();
+            try (Pipe next = Pipe.open(backend(), true);
+                 Descriptor reused = next.source().fd() == number ? null : next.source().duplicate(number)) {
+                assertEquals(number, reused == null ? next.source().fd() : reused.fd(), "the old number is a new pipe's");
+                writeFully(next.sink(), bytes("x"));
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> poll.poll(0));
+                assertTrue(e.getMessage().startsWith("poll entry 1: descriptor (fd " + number + ") is closed"), e.getMessage());
+                assertEquals(0, poll.revents(index), "nothing was polled");
+                poll.remove(index);
+                assertEquals(0, poll.poll(0));
+            }
+            int keptNumber = kept.source().fd();
+            kept.close();
+            assertTrue(!FdLeakCheck.isOpen(keptNumber), "no poll holds the kept handle any more: closed at once");
+        }
+    }
+
+    /** A socket closed by another thread while a poll waits on it: shut down, which wakes the poll; closed after. */
+    @Test
+    void closingASocketUnderABlockedPollWakesIt() throws Exception {
+        Socket[] pair = Socket.pair(backend(), false);
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try (Poll poll = Poll.open(backend(), 1); Socket peer = pair[1]) {
+            Socket mine = pair[0];
+            int number = mine.fd();
+            poll.add(mine, Poll.IN);
+            AtomicInteger tid = new AtomicInteger();
+            Future<Integer> polled = thread.submit(() -> {
+                tid.set(Signals.threadId(backend()));
+                return poll.poll(-1);
+            });
+            TestSupport.awaitBlockedIn(tid, "aarch64".equals(System.getProperty("os.arch")) ? Set.of("73") : Set.of("7", "271"),
+                    polled); // poll, ppoll
+            mine.close();
+            assertEquals(1, polled.get(10, TimeUnit.SECONDS));
+            assertTrue((poll.revents(0) & (Poll.IN | Poll.HUP)) != 0, "revents " + poll.revents(0));
+            assertTrue(!FdLeakCheck.isOpen(number), "closed once the poll returned");
+            assertThrows(IllegalStateException.class, () -> poll.poll(0), "and refused from now on");
+        } finally {
+            thread.shutdown();
+            assertTrue(thread.awaitTermination(10, TimeUnit.SECONDS));
         }
     }
 

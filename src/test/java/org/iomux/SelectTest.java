@@ -10,7 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.iomux.spi.Abi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,6 +39,50 @@ class SelectTest {
             assertTrue(select.isReadable(r));
             assertEquals(Select.READ, select.ready(r));
             assertEquals(Select.READ, select.interest(r));
+        }
+    }
+
+    /**
+     * A timeout too long to express in nanoseconds waits (practically) for ever, until woken:
+     * {@code timeoutMillis * 1_000_000} used to overflow and return at once.
+     */
+    @Test
+    void hugeTimeoutsWaitUntilWokenByAnotherThread() throws Exception {
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            for (long timeout : new long[] {Long.MAX_VALUE, Long.MAX_VALUE / 1000, 9_300_000_000_000L}) {
+                try (EventFd wakeup = EventFd.open(backend(), true); Select select = Select.open(backend(), 1024)) {
+                    select.add(wakeup, Select.READ);
+                    AtomicInteger tid = new AtomicInteger();
+                    Future<Integer> selected = thread.submit(() -> {
+                        tid.set(Signals.threadId(backend()));
+                        return select.select(timeout);
+                    });
+                    TestSupport.awaitBlockedIn(tid, TestSupport.selectCalls(), selected);
+                    wakeup.signal();
+                    assertEquals(1, selected.get(10, TimeUnit.SECONDS), "timeout " + timeout);
+                    assertTrue(select.isReadable(wakeup.fd()));
+                }
+            }
+        } finally {
+            thread.shutdown();
+            assertTrue(thread.awaitTermination(10, TimeUnit.SECONDS));
+        }
+    }
+
+    /** EXCEPT: TCP urgent data, sent by a JDK socket (iomux's Socket has no MSG_OOB). */
+    @Test
+    void exceptOnTcpUrgentData() throws Exception {
+        try (Socket listener = Socket.listenTcp(backend(), new java.net.InetSocketAddress("127.0.0.1", 0), 4, false);
+             java.net.Socket peer = new java.net.Socket()) {
+            peer.connect(listener.localAddress());
+            try (Socket server = listener.accept(true); Select select = Select.open(backend(), 1024)) {
+                select.add(server, Select.EXCEPT);
+                assertEquals(0, select.select(0));
+                peer.sendUrgentData('!');
+                assertEquals(1, select.select(5000));
+                assertEquals(Select.EXCEPT, select.ready(server.fd()));
+            }
         }
     }
 
@@ -156,6 +204,36 @@ class SelectTest {
             writer.start();
             assertEquals(1, select.select(-1));
             writer.join();
+        }
+    }
+
+    /**
+     * A handle closed while in the sets: select throws before the call, so the number, reused
+     * here by a readable pipe, is never watched; what the failed select held is released again.
+     */
+    @Test
+    void aHandleClosedInTheSetsIsRefusedBeforeTheCall() throws Exception {
+        try (Select select = Select.open(backend(), 1024)) {
+            Pipe kept = Pipe.open(backend(), true);
+            select.add(kept.source(), Select.READ);
+            Pipe closed = Pipe.open(backend(), true);
+            int number = closed.source().fd();
+            select.add(closed.source(), Select.READ);
+            closed.close();
+            try (Pipe next = Pipe.open(backend(), true);
+                 Descriptor reused = next.source().fd() == number ? null : next.source().duplicate(number)) {
+                writeFully(next.sink(), bytes("x"));
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> select.select(0));
+                assertTrue(e.getMessage().contains("(fd " + number + ") is closed"), e.getMessage());
+                select.remove(number);
+                assertEquals(0, select.select(0));
+                select.add(number, Select.READ); // as a raw number it is the caller's: now the new pipe
+                assertEquals(1, select.select(0));
+                assertTrue(select.isReadable(number));
+            }
+            int keptNumber = kept.source().fd();
+            kept.close();
+            assertFalse(FdLeakCheck.isOpen(keptNumber), "no select holds the kept handle any more: closed at once");
         }
     }
 

@@ -19,6 +19,9 @@ import java.time.Duration;
  * lock NAME         lock, print "locked owner-died=B", or the exception's errno name
  * accept PATH       connect to the Unix socket PATH, receive a listening socket, accept one
  *                   connection on it and write "accepted by PID" to it
+ * race NAME         print "ready", wait for "go", openOrCreate NAME (the creator's initialiser
+ *                   sleeps, then sets the counter to 42), lock and unlock, print
+ *                   "opened creator=B counter=C"
  * </pre>
  */
 public final class SharedChild {
@@ -37,6 +40,7 @@ public final class SharedChild {
             case "recover": recover(args[1]); break;
             case "lock": lock(args[1]); break;
             case "accept": accept(args[1]); break;
+            case "race": race(args[1]); break;
             default: throw new IllegalArgumentException(args[0]);
         }
         System.out.flush();
@@ -127,6 +131,28 @@ public final class SharedChild {
                 System.out.println("locked owner-died=" + guard.ownerDied());
             } catch (ErrnoException e) {
                 System.out.println(e.errnoName() + " " + e.getMessage());
+            }
+        }
+    }
+
+    private static void race(String name) throws Exception {
+        System.out.println("ready");
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        if (!"go".equals(in.readLine())) {
+            throw new IllegalStateException("expected go");
+        }
+        try (SharedMemory region = SharedMemory.openOrCreate(Backends.defaultBackend(), name, layout(),
+                Duration.ofSeconds(20), r -> {
+                    try {
+                        Thread.sleep(100); // a slow creator: the others must wait for it
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    r.memory().putLong(r.offset("counter"), 42);
+                })) {
+            long counter = region.memory().getLong(region.offset("counter"));
+            try (SharedMutex.Guard guard = region.mutex("lock").lock(SharedMutex.Recovery.UNRECOVERABLE)) {
+                System.out.println("opened creator=" + region.isCreator() + " counter=" + counter);
             }
         }
     }

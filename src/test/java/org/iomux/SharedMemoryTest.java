@@ -117,6 +117,55 @@ class SharedMemoryTest {
         }
     }
 
+    /**
+     * A region larger than its tmpfs: ENOSPC at creation (fallocate), not SIGBUS at the first
+     * touch of a page the file system has no room for (which kills the JVM: here, inside
+     * pthread_mutex_init). Needs a writable tmpfs smaller than 2 GiB (Docker's /dev/shm is 64 MiB);
+     * asking for more than its whole size fails at once, without filling it.
+     */
+    @Test
+    void aRegionTheFileSystemHasNoRoomForIsEnospc() throws Exception {
+        Path tmpfs = null;
+        long total = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" ");
+            int dash = java.util.Arrays.asList(f).indexOf("-");
+            if (dash > 0 && dash + 1 < f.length && f[dash + 1].equals("tmpfs") && f[5].startsWith("rw")) {
+                Path mount = Path.of(f[4]);
+                long size = Files.isWritable(mount) ? Files.getFileStore(mount).getTotalSpace() : 0;
+                if (size > 0 && size < Integer.MAX_VALUE - (1 << 20)) {
+                    tmpfs = mount;
+                    total = size;
+                    break;
+                }
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(tmpfs != null, "no writable tmpfs under 2 GiB here");
+        Path dir = Files.createTempDirectory(tmpfs, MappingLeakCheck.MARK);
+        try {
+            Path file = dir.resolve("too-big");
+            int size = (int) (total + (1 << 20));
+            ErrnoException e = assertThrows(ErrnoException.class, () -> SharedMemory.create(backend(), file, size));
+            assertEquals("ENOSPC", e.errnoName(), e.getMessage());
+            assertEquals("fallocate", e.syscall());
+            assertFalse(Files.exists(file), "removed again");
+
+            SharedLayout layout = SharedLayout.builder().mutex("lock").bytes("data", size).build(backend());
+            e = assertThrows(ErrnoException.class,
+                    () -> SharedMemory.openOrCreate(backend(), file, layout, Duration.ofSeconds(1), null));
+            assertEquals("ENOSPC", e.errnoName(), e.getMessage());
+            assertFalse(Files.exists(file), "removed again, so nobody waits for it");
+
+            try (SharedMemory fits = SharedMemory.create(backend(), file, 1 << 16)) {
+                fits.memory().putLong((1 << 16) - 8, 1); // reserved: no SIGBUS
+            } finally {
+                SharedMemory.unlink(backend(), file);
+            }
+        } finally {
+            Files.deleteIfExists(dir);
+        }
+    }
+
     @Test
     void badNamesAndSizesAreRejectedBeforeAnyCall() {
         for (String bad : new String[] {"noslash", "/a/b", "/", "", "/..", "/" + "x".repeat(256)}) {
@@ -270,19 +319,38 @@ class SharedMemoryTest {
         } finally {
             SharedMemory.unlink(backend(), name);
         }
-        // ... and before ftruncate: too small to map
-        SharedMemory.create(backend(), name, 8).close();
+        // ... and before ftruncate: empty, too small to map
+        Files.createFile(Path.of(MappingLeakCheck.shmFile(name)));
         try {
             ErrnoException e = assertThrows(ErrnoException.class,
                     () -> SharedMemory.openOrCreate(backend(), name, layout, Duration.ofMillis(100), null));
             assertEquals("ETIMEDOUT", e.errnoName());
-            assertTrue(e.getMessage().contains("it is 8 bytes, the layout needs " + layout.size()), e.getMessage());
+            assertTrue(e.getMessage().contains("it is 0 bytes, the layout needs " + layout.size()), e.getMessage());
         } finally {
             SharedMemory.unlink(backend(), name);
         }
         // once removed, the next openOrCreate creates it afresh
         try (SharedMemory region = SharedMemory.openOrCreate(backend(), name, layout, Duration.ofSeconds(1), null)) {
             assertTrue(region.isCreator());
+        } finally {
+            SharedMemory.unlink(backend(), name);
+        }
+    }
+
+    /**
+     * A creator's ftruncate takes the size from 0 to the whole layout in one step, so a region of
+     * any size in between is another layout's: refused at once, not waited for until the timeout
+     * (which is long here: a wait would end in ETIMEDOUT, not this exception).
+     */
+    @Test
+    void aRegionSmallerThanTheLayoutIsRefusedAtOnce() throws Exception {
+        SharedLayout layout = SharedLayout.builder().mutex("lock").int64("a").build(backend());
+        String name = MappingLeakCheck.name();
+        SharedMemory.create(backend(), name, 8).close();
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> SharedMemory.openOrCreate(backend(), name, layout, Duration.ofSeconds(20), null));
+            assertTrue(e.getMessage().contains("is 8 bytes, the layout needs " + layout.size()), e.getMessage());
         } finally {
             SharedMemory.unlink(backend(), name);
         }

@@ -108,25 +108,66 @@ class SharedProcessTest {
         assertEquals((long) (counters.size() + 2) * iterations, counter());
     }
 
+    /**
+     * JVMs of every backend race to openOrCreate a fresh name: exactly one creates (O_EXCL) and
+     * initialises it, and every other waits until it is published (each sees the creator's
+     * initialiser's value and can lock the mutex).
+     */
+    @Test
+    void jvmsRacingToOpenOrCreateAFreshNameHaveExactlyOneCreator() throws Exception {
+        String fresh = MappingLeakCheck.name();
+        List<ChildJvm> racers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                ChildJvm child = ChildJvm.start(ChildJvm.backends().get(i % ChildJvm.backends().size()), "race", fresh);
+                children.add(child);
+                racers.add(child);
+            }
+            for (ChildJvm child : racers) {
+                child.expect("ready", PATIENCE);
+            }
+            for (ChildJvm child : racers) {
+                child.send("go");
+            }
+            int creators = 0;
+            for (ChildJvm child : racers) {
+                String line = child.expect("opened", PATIENCE);
+                assertTrue(line.endsWith(" counter=42"), child.backend + " saw the region before it was published: " + line);
+                if (line.startsWith("opened creator=true")) {
+                    creators++;
+                }
+                assertEquals(0, child.await(PATIENCE), child.output());
+            }
+            assertEquals(1, creators, "creators among " + racers.size() + " racing JVMs");
+        } finally {
+            SharedMemory.unlink(backend(), fresh);
+        }
+    }
+
     @Test
     void anOwnerKilledHoldingTheLockIsReportedToTheNextLockerInAnotherProcess() throws Exception {
         region.memory().putLong(region.offset("counter"), 5);
         SharedMutex mutex = region.mutex("lock");
-        ChildJvm holder = start(ChildJvm.otherBackend(0), "hold", name);
+        // jni run: jna holds, jnr recovers; jnr run: jni holds, jna recovers; jna run: jnr holds,
+        // jni recovers. Every backend repairs in a child, with the parent on a third one.
+        ChildJvm holder = start(ChildJvm.rotated(2), "hold", name);
         holder.expect("locked", PATIENCE);
 
         long start = System.nanoTime();
         assertFalse(mutex.tryLock(NEVER), "held by the child");
+        long took = System.nanoTime() - start;
+        assertTrue(took < TimeUnit.MILLISECONDS.toNanos(500), "tryLock returns at once: " + took / 1_000_000 + " ms");
+        start = System.nanoTime();
         assertFalse(mutex.tryLock(Duration.ofMillis(200), NEVER), "held by the child");
         long waited = System.nanoTime() - start;
         assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(200) && waited < TimeUnit.SECONDS.toNanos(10),
-                waited / 1_000_000 + " ms");
+                "the timed lock waits its 200 ms: " + waited / 1_000_000 + " ms");
         assertEquals("EPERM", assertThrows(ErrnoException.class, mutex::unlock).errnoName(), "not ours to unlock");
 
         holder.kill(); // SIGKILL while it holds the lock
         assertEquals(1005, counter(), "the dead owner's half-done update");
 
-        ChildJvm recoverer = start(ChildJvm.otherBackend(1), "recover", name);
+        ChildJvm recoverer = start(ChildJvm.rotated(1), "recover", name);
         assertEquals("owner-died dirty=1", recoverer.expect("owner-died", PATIENCE));
         assertEquals("counter=5 dirty=0 guard-owner-died=true", recoverer.expect("counter=", PATIENCE));
         assertEquals("again owner-died=false", recoverer.expect("again", PATIENCE));
@@ -142,7 +183,7 @@ class SharedProcessTest {
     @Test
     void dataDeclaredUnrecoverableGivesEnotrecoverableInEveryProcess() throws Exception {
         SharedMutex mutex = region.mutex("lock");
-        ChildJvm holder = start(ChildJvm.otherBackend(1), "hold", name);
+        ChildJvm holder = start(ChildJvm.rotated(1), "hold", name);
         holder.expect("locked", PATIENCE);
         holder.kill();
 
@@ -154,7 +195,7 @@ class SharedProcessTest {
         assertEquals("ENOTRECOVERABLE", e.errnoName());
         assertEquals(1, recoveries.get(), "told exactly once");
 
-        ChildJvm later = start(ChildJvm.otherBackend(0), "lock", name);
+        ChildJvm later = start(ChildJvm.rotated(2), "lock", name);
         String line = later.expect("ENOTRECOVERABLE", PATIENCE);
         assertTrue(line.contains("pthread_mutex_lock(" + name + "@"), line);
         assertEquals(0, later.await(PATIENCE), later.output());
@@ -169,7 +210,7 @@ class SharedProcessTest {
             handoff.listen(1);
             Socket listener = Socket.listenTcp(backend(), new InetSocketAddress("127.0.0.1", 0), 16, false);
             int port;
-            ChildJvm child = start(ChildJvm.otherBackend(0), "accept", path.toString());
+            ChildJvm child = start(ChildJvm.rotated(1), "accept", path.toString());
             try (Socket worker = handoff.accept(false)) {
                 port = ((InetSocketAddress) listener.localAddress()).getPort();
                 assertEquals(1, worker.sendDescriptors(TestSupport.bytes("L"), listener));

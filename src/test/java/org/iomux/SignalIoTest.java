@@ -1,6 +1,7 @@
 package org.iomux;
 
 import static org.iomux.TestSupport.backend;
+import static org.iomux.TestSupport.calls;
 import static org.iomux.TestSupport.bytes;
 import static org.iomux.TestSupport.writeFully;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -894,9 +895,9 @@ class SignalIoTest {
         byte[] original = new byte[l.sigactionSize];
         byte[] jvmHandler = new byte[l.sigactionSize];
         try (NativeBuffer buffer = NativeBuffer.allocate(backend(), l.sigactionSize)) {
-            assertEquals(0, backend().sigaction(sig, 0, buffer.address()));
+            assertEquals(0, calls().sigaction(sig, 0, buffer.address()));
             buffer.getBytes(0, original, 0, original.length);
-            assertEquals(0, backend().sigaction(11, 0, buffer.address())); // SIGSEGV: HotSpot's handler
+            assertEquals(0, calls().sigaction(11, 0, buffer.address())); // SIGSEGV: HotSpot's handler
             buffer.getBytes(0, jvmHandler, 0, jvmHandler.length);
         }
         Signals.restoreDisposition(backend(), sig, jvmHandler);

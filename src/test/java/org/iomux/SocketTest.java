@@ -17,8 +17,12 @@ import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.iomux.spi.Abi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -167,8 +171,13 @@ class SocketTest {
             assertEquals(Abi.SOCK_STREAM, s.getOption(SocketOption.SO_TYPE));
             assertEquals(0, s.getOption(SocketOption.SO_ERROR));
             assertThrows(IllegalArgumentException.class, () -> s.setOption(SocketOption.SO_ERROR, 1));
+            assertEquals(-1, s.linger(), "off by default");
             s.setLinger(5);
+            assertEquals(5, s.linger());
+            s.setLinger(0);
+            assertEquals(0, s.linger(), "on, with a zero timeout: close resets");
             s.setLinger(-1);
+            assertEquals(-1, s.linger());
         }
     }
 
@@ -220,27 +229,34 @@ class SocketTest {
         }
     }
 
+    /**
+     * close() while another thread is blocked in accept4 (checked in /proc, not guessed with a
+     * sleep): the shutdown(2) that close makes wakes it with EINVAL, then the number is closed.
+     */
     @Test
     void closeWakesABlockedAccept() throws Exception {
         Socket listener = Socket.listenTcp(backend(), ANY_LOCAL, 4, false);
         int number = listener.fd();
-        CompletableFuture<String> acceptor = CompletableFuture.supplyAsync(() -> {
-            try {
-                Socket s = listener.accept(false);
-                if (s != null) {
-                    s.close();
-                }
-                return "accepted";
+        AtomicInteger tid = new AtomicInteger();
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        Future<String> acceptor = thread.submit(() -> {
+            tid.set(Signals.threadId(backend()));
+            try (Socket s = listener.accept(false)) {
+                return "accepted " + s;
             } catch (ErrnoException e) {
                 return e.errnoName();
-            } catch (IllegalStateException e) {
-                return "closed";
             }
         });
-        Thread.sleep(50); // whether accept has started or not, close must end it
-        listener.close();
-        String outcome = acceptor.get(10, TimeUnit.SECONDS);
-        assertTrue(outcome.equals("EINVAL") || outcome.equals("closed"), outcome);
+        try {
+            TestSupport.awaitBlockedIn(tid, "aarch64".equals(System.getProperty("os.arch")) ? Set.of("242") : Set.of("288"),
+                    acceptor); // accept4
+            listener.close();
+            assertEquals("EINVAL", acceptor.get(10, TimeUnit.SECONDS), "accept4 on a socket shut down");
+        } finally {
+            listener.close();
+            thread.shutdown();
+            assertTrue(thread.awaitTermination(10, TimeUnit.SECONDS));
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (FdLeakCheck.isOpen(number) && System.nanoTime() < deadline) {
             Thread.sleep(1);

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.HashSet;
 import java.util.Set;
-import org.iomux.spi.Backend;
+import org.iomux.spi.NativeCalls;
 
 /** Shared by the conformance suite: the backend under test, and helpers to set up descriptors. */
 final class TestSupport {
@@ -17,6 +17,11 @@ final class TestSupport {
     /** The backend under test: the one named by -Diomux.backend (one surefire run per backend). */
     static Backend backend() {
         return Backends.defaultBackend();
+    }
+
+    /** The raw calls of the backend under test, for tests that check the binding itself. */
+    static NativeCalls calls() {
+        return backend().calls;
     }
 
     static byte[] bytes(String s) {
@@ -62,14 +67,51 @@ final class TestSupport {
     }
 
     /**
+     * Waits (up to 10 s) until kernel task {@code tid} is blocked in one of the system calls
+     * numbered {@code syscalls} (read from /proc/self/task/TID/syscall). Fails at once if
+     * {@code call} completes first: a blocking call that returned early is what the tests look for.
+     */
+    static void awaitBlockedIn(java.util.concurrent.atomic.AtomicInteger tid, Set<String> syscalls,
+            java.util.concurrent.Future<?> call) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        for (;;) {
+            if (call.isDone()) {
+                throw new AssertionError("the call returned instead of blocking: " + call.get());
+            }
+            if (tid.get() != 0) {
+                try {
+                    String[] f = Files.readString(Paths.get("/proc/self/task/" + tid.get() + "/syscall")).trim().split(" ");
+                    if (syscalls.contains(f[0])) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    // the thread ended: the next round sees the call done
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("thread " + tid.get() + " did not block in " + syscalls);
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** The numbers of select(2) and pselect6(2), as glibc's select() may make either (aarch64 has only pselect6). */
+    static Set<String> selectCalls() {
+        return "aarch64".equals(System.getProperty("os.arch")) ? Set.of("72") : Set.of("23", "270");
+    }
+
+    /** The numbers of epoll_wait(2), epoll_pwait(2) and epoll_pwait2(2). */
+    static Set<String> epollWaitCalls() {
+        return "aarch64".equals(System.getProperty("os.arch")) ? Set.of("22", "441") : Set.of("232", "281", "441");
+    }
+
+    /**
      * The descriptors on which some thread of this process is blocked in epoll_wait/epoll_pwait,
      * read from /proc/self/task/TID/syscall (syscall number, then the arguments in hex).
      */
     static Set<Integer> epollWaitersBlocked() throws IOException {
         Set<Integer> epfds = new HashSet<>();
-        Set<String> waitCalls = "aarch64".equals(System.getProperty("os.arch"))
-                ? Set.of("22", "441") // epoll_pwait, epoll_pwait2
-                : Set.of("232", "281", "441"); // epoll_wait, epoll_pwait, epoll_pwait2
+        Set<String> waitCalls = epollWaitCalls();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Paths.get("/proc/self/task"))) {
             for (Path task : tasks) {
                 String line;

@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
+import org.iomux.spi.NativeCalls;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -35,7 +35,7 @@ import org.iomux.spi.StructLayout;
  * <p><b>Thread safety.</b> Stateless apart from the per-thread scratch buffers; every method may be
  * called from any thread.
  */
-public final class JnaBackend implements Backend {
+final class JnaBackend implements NativeCalls {
 
     /** Bound on one {@code byte[]} transfer: the per-thread scratch buffer's size. */
     private static final int SCRATCH_SIZE = 64 * 1024;
@@ -56,7 +56,8 @@ public final class JnaBackend implements Backend {
      * @throws IllegalStateException if JNA is not on the class path, cannot load its native part, or
      *         cannot bind the C library
      */
-    public JnaBackend() {
+    /** For {@link org.iomux.Backends} only, which makes one per JVM. */
+    JnaBackend() {
         try {
             Class.forName("com.sun.jna.Native", false, JnaBackend.class.getClassLoader());
         } catch (ClassNotFoundException e) {
@@ -368,6 +369,11 @@ public final class JnaBackend implements Backend {
     @Override
     public int ftruncate(int fd, long length) {
         return result(Libc.ftruncate(fd, length));
+    }
+
+    @Override
+    public int fallocate(int fd, int mode, long offset, long length) {
+        return result(Libc.fallocate(fd, mode, offset, length));
     }
 
     @Override

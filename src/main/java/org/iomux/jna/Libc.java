@@ -149,6 +149,8 @@ final class Libc {
 
     static native int ftruncate(int fd, long length);
 
+    static native int fallocate(int fd, int mode, long offset, long length);
+
     static native long lseek(int fd, long offset, int whence);
 
     // MAP_FAILED is (void *) -1, i.e. -1 as a long

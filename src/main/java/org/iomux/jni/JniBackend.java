@@ -1,7 +1,7 @@
 package org.iomux.jni;
 
 import java.nio.ByteBuffer;
-import org.iomux.spi.Backend;
+import org.iomux.spi.NativeCalls;
 import org.iomux.spi.StructLayout;
 
 /**
@@ -13,7 +13,7 @@ import org.iomux.spi.StructLayout;
  * <p>Stateless and thread-safe. Constructing it loads the library (see {@link NativeLoader}); the
  * constructor throws {@link UnsatisfiedLinkError} with the reason when that fails.
  */
-public final class JniBackend implements Backend {
+public final class JniBackend implements NativeCalls {
     private static final StructLayout LAYOUT;
     private static final String DESCRIPTION;
 
@@ -23,7 +23,8 @@ public final class JniBackend implements Backend {
         LAYOUT = StructLayout.parse(DESCRIPTION);
     }
 
-    public JniBackend() {
+    /** For {@link org.iomux.Backends} only, which makes one per JVM. */
+    JniBackend() {
         // the static initialiser did the work; a failure there surfaces as an error here
     }
 
@@ -111,6 +112,9 @@ public final class JniBackend implements Backend {
     @Override public int open(byte[] path, int flags, int mode) { return JniNative.open(path, flags, mode); }
     @Override public int unlink(byte[] path) { return JniNative.unlink(path); }
     @Override public int ftruncate(int fd, long length) { return JniNative.ftruncate(fd, length); }
+    @Override public int fallocate(int fd, int mode, long offset, long length) {
+        return JniNative.fallocate(fd, mode, offset, length);
+    }
     @Override public long lseek(int fd, long offset, int whence) { return JniNative.lseek(fd, offset, whence); }
     @Override public long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
         return JniNative.mmap(addr, length, prot, flags, fd, offset);

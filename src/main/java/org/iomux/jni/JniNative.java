@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 /**
  * The JNI entry points, one per system call. {@code javac -h} generates {@code include/org_iomux_jni_JniNative.h}
  * from this class; the C side lives in {@code native/} (one file per kernel facility). Every method
- * returns the call's result or {@code -errno}, exactly as {@link org.iomux.spi.Backend} documents.
+ * returns the call's result or {@code -errno}, exactly as {@link org.iomux.spi.NativeCalls} documents.
  *
  * <p>Not for direct use: {@link JniBackend} is the only caller, after {@link NativeLoader} has loaded
  * the library.
@@ -70,6 +70,7 @@ final class JniNative {
     static native int open(byte[] path, int flags, int mode);
     static native int unlink(byte[] path);
     static native int ftruncate(int fd, long length);
+    static native int fallocate(int fd, int mode, long offset, long length);
     static native long lseek(int fd, long offset, int whence);
     static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
     static native int munmap(long addr, long length);

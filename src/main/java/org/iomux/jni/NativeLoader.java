@@ -2,11 +2,12 @@ package org.iomux.jni;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
 
@@ -38,7 +39,7 @@ final class NativeLoader {
             if (!Files.isRegularFile(path)) {
                 throw new UnsatisfiedLinkError(LIBRARY_PROPERTY + "=" + explicit + ": no such file");
             }
-            loadFile(path, path);
+            loadFile(path, null);
             return;
         }
         String resource = "/org/iomux/jni/" + platform() + "/libiomux.so";
@@ -51,7 +52,13 @@ final class NativeLoader {
             }
             copy = Files.createTempFile(dir, "libiomux-", ".so",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+            // Into the file just created, never a new one: Files.copy(REPLACE_EXISTING) would
+            // delete it and create another with mode 0666 & ~umask (rw-r--r-- as a rule), and
+            // in between another user of a shared /tmp could take the name.
+            try (OutputStream out = Files.newOutputStream(copy, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                in.transferTo(out);
+            }
             loadFile(copy, dir);
         } catch (FileSystemException e) {
             throw linkError("cannot extract the native library into " + dir + " (" + e.getMessage()
@@ -69,19 +76,36 @@ final class NativeLoader {
         }
     }
 
-    private static void loadFile(Path file, Path dirForMessage) {
+    /** Loads {@code file}: a copy extracted into {@code extractedInto}, or (null) the explicit library. */
+    private static void loadFile(Path file, Path extractedInto) {
         try {
             System.load(file.toString());
         } catch (UnsatisfiedLinkError e) {
-            String why = String.valueOf(e.getMessage());
-            if (why.contains("failed to map segment") || why.contains("Operation not permitted")) {
-                throw linkError("cannot load " + file + ": " + why + ". The directory " + dirForMessage
-                        + " is probably mounted noexec; set -D" + TMPDIR_PROPERTY
-                        + " to a directory that allows execution, or -D" + LIBRARY_PROPERTY
-                        + " to an installed libiomux.so", e);
-            }
-            throw linkError("cannot load " + file + ": " + why, e);
+            throw linkError(explain(file, extractedInto, String.valueOf(e.getMessage())), e);
         }
+    }
+
+    /**
+     * Why {@code file} did not load, from {@code System.load}'s message {@code why}, in one sentence
+     * that names the path once and says what to do.
+     */
+    static String explain(Path file, Path extractedInto, String why) {
+        // System.load's message is dlerror()'s, prefixed with the path, which dlerror() itself
+        // prefixes too: "<file>: <file>: failed to map segment from shared object". Once will do,
+        // and an extracted copy's random name (deleted already) helps nobody.
+        String reason = why.replace(file + ": ", "").trim();
+        String what = extractedInto != null ? "cannot load the native library extracted into " + extractedInto
+                : "cannot load " + LIBRARY_PROPERTY + "=" + file;
+        // mmap(PROT_EXEC) of a file on a noexec mount fails with EPERM (mmap(2)); glibc's loader
+        // reports it as "failed to map segment", or with strerror(EPERM) on some versions
+        if (!reason.contains("failed to map segment") && !reason.contains("Operation not permitted")) {
+            return what + ": " + reason;
+        }
+        return extractedInto != null
+                ? what + ": " + reason + " (the directory is probably mounted noexec); set -D" + TMPDIR_PROPERTY
+                        + " to a directory that allows execution, or -D" + LIBRARY_PROPERTY + " to an installed libiomux.so"
+                : what + ": " + reason + " (its file system is probably mounted noexec); install it where execution"
+                        + " is allowed, or leave -D" + LIBRARY_PROPERTY + " unset to load the jar's copy";
     }
 
     /** {@code linux-amd64}, {@code linux-aarch64}: the folder the build puts the library in. */

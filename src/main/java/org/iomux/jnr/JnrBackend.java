@@ -12,11 +12,11 @@ import jnr.ffi.LibraryOption;
 import jnr.ffi.Runtime;
 
 import org.iomux.spi.Abi;
-import org.iomux.spi.Backend;
+import org.iomux.spi.NativeCalls;
 import org.iomux.spi.StructLayout;
 
 /**
- * The {@code jnr} backend: each {@link Backend} method is one call of the C library function of
+ * The {@code jnr} backend: each {@link NativeCalls} method is one call of the C library function of
  * the same name (see {@link LibC}), bound at run time by jnr-ffi (over jffi and libffi); no native
  * code of iomux's own is involved. {@code epoll_pwait2} has no glibc wrapper before 2.35, so it is
  * made through {@code syscall(2)}.
@@ -43,7 +43,7 @@ import org.iomux.spi.StructLayout;
  * <p><b>Thread safety.</b> Stateless apart from the immutable binding, the cached layout and the
  * per-thread scratch buffers, so any method may be called from any thread.
  */
-public final class JnrBackend implements Backend {
+final class JnrBackend implements NativeCalls {
 
     /**
      * Size of the per-thread scratch buffer for {@code byte[]} I/O: the default pipe capacity, and
@@ -64,7 +64,8 @@ public final class JnrBackend implements Backend {
      * @throws IllegalStateException if jnr-ffi is not on the class path, if its jffi native stub
      *         cannot be loaded, if the C library cannot be bound, or if errno does not come back
      */
-    public JnrBackend() {
+    /** For {@link org.iomux.Backends} only, which makes one per JVM. */
+    JnrBackend() {
         try {
             // failImmediately(): without it, LibraryLoader.load() swallows a load failure and returns
             // a proxy that throws on the first call, long after this constructor has returned.
@@ -487,6 +488,11 @@ public final class JnrBackend implements Backend {
     @Override
     public int ftruncate(int fd, long length) {
         return check(libc.ftruncate(fd, length));
+    }
+
+    @Override
+    public int fallocate(int fd, int mode, long offset, long length) {
+        return check(libc.fallocate(fd, mode, offset, length));
     }
 
     @Override

@@ -162,6 +162,8 @@ final class LibC {
 
         int ftruncate(int fd, @off_t long length);
 
+        int fallocate(int fd, int mode, @off_t long offset, @off_t long length);
+
         @off_t long lseek(int fd, @off_t long offset, int whence);
 
         int munmap(@intptr_t long addr, @size_t long length);

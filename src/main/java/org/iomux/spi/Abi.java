@@ -3,8 +3,9 @@ package org.iomux.spi;
 /**
  * The Linux ABI constants that iomux passes to the kernel, in one place. The values are the same on
  * x86_64 and aarch64 (both use the generic {@code asm-generic} definitions for every constant
- * listed here); {@code AbiTest} checks each of them, by name, against the C headers the native
- * library was compiled with.
+ * listed here but {@link #O_DIRECT}); {@code CrossBackendTest.abiConstantsAgreeWithC} checks each
+ * of them, by name, against the C headers the native library was compiled with
+ * ({@code native/abi.c} prints them).
  *
  * <p>The typed API's public flags ({@code Epoll.IN}, {@code Poll.NVAL}, ...) are these values: the
  * kernel's own bits, so that translating a public flag to a kernel bit is the identity and unknown
@@ -16,9 +17,17 @@ public final class Abi {
     // <fcntl.h>
     public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2;
     public static final int O_NONBLOCK = 0x800, O_ASYNC = 0x2000, O_CLOEXEC = 0x80000;
+    public static final int O_APPEND = 0x400, O_NOATIME = 0x40000;
+    /**
+     * The one constant here that differs between the two architectures: aarch64 takes the generic
+     * value, x86_64 its own (asm/fcntl.h). Not a compile-time constant, for that reason.
+     */
+    public static final int O_DIRECT = "aarch64".equals(System.getProperty("os.arch")) ? 0x10000 : 0x4000;
     public static final int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
     public static final int F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11;
     public static final int F_SETOWN_EX = 15, F_GETOWN_EX = 16;
+    public static final int F_SETLEASE = 1024, F_GETLEASE = 1025, F_NOTIFY = 1026, F_SETPIPE_SZ = 1031,
+            F_GETPIPE_SZ = 1032, F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
     public static final int FD_CLOEXEC = 1;
 
     // <sys/socket.h>, <netinet/in.h>, <netinet/tcp.h>
@@ -60,6 +69,7 @@ public final class Abi {
     public static final int O_CREAT = 0x40, O_EXCL = 0x80, O_TRUNC = 0x200;
     public static final int F_OWNER_TID = 0, F_OWNER_PID = 1, F_OWNER_PGRP = 2;
     public static final int SEEK_SET = 0, SEEK_END = 2;
+    public static final int FALLOC_FL_KEEP_SIZE = 1;
 
     // <sys/mman.h>
     public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
@@ -90,5 +100,6 @@ public final class Abi {
     public static final int EINTR = 4, EBADF = 9, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EEXIST = 17,
             EINVAL = 22, EMFILE = 24, EPIPE = 32, ENOSYS = 38, ENOTSOCK = 88, EINPROGRESS = 115,
             EALREADY = 114, EISCONN = 106, ECONNRESET = 104, ENOENT = 2, EPERM = 1, ELOOP = 40,
-            EBUSY = 16, EDEADLK = 35, ETIMEDOUT = 110, EOWNERDEAD = 130, ENOTRECOVERABLE = 131, ENOTCONN = 107;
+            EBUSY = 16, EDEADLK = 35, ETIMEDOUT = 110, EOWNERDEAD = 130, ENOTRECOVERABLE = 131, ENOTCONN = 107,
+            ENOSPC = 28, EOPNOTSUPP = 95;
 }

@@ -11,7 +11,7 @@ import org.iomux.Pipe;
 import org.iomux.Poll;
 import org.iomux.Select;
 import org.iomux.Socket;
-import org.iomux.spi.Backend;
+import org.iomux.Backend;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

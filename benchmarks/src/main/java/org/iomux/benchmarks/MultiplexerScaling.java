@@ -14,7 +14,7 @@ import org.iomux.Poll;
 import org.iomux.ResourceLimit;
 import org.iomux.Select;
 import org.iomux.SignalIo;
-import org.iomux.spi.Backend;
+import org.iomux.Backend;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

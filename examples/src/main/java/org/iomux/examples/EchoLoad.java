@@ -10,13 +10,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import org.iomux.Backend;
 import org.iomux.Backends;
 import org.iomux.Epoll;
 import org.iomux.EpollEvents;
 import org.iomux.ErrnoException;
 import org.iomux.ResourceLimit;
 import org.iomux.Socket;
-import org.iomux.spi.Backend;
 
 /**
  * {@code echo-load}: the project's load checker for echo servers. Opens C connections, keeps K

@@ -32,6 +32,8 @@ public final class Main {
         add("prefork-echo", PreforkEcho::main, "echo server, --workers N JVMs, --accept lock|nolock|pass (SCM_RIGHTS,"
                 + " a robust shared mutex)");
         add("prefork-worker", PreforkWorker::main, "(internal) a prefork-echo worker process");
+        add("shared-counter", SharedCounter::main, "README's cross-process counter: N increments under a robust"
+                + " shared mutex [N, NAME default /iomux-demo]; run several, with -Diomux.backend=...");
     }
 
     private Main() {}

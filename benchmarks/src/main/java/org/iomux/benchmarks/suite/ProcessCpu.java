@@ -5,7 +5,8 @@ import java.nio.ByteOrder;
 import java.util.Collection;
 import java.util.List;
 import org.iomux.Backends;
-import org.iomux.spi.Backend;
+import org.iomux.spi.InternalAccess;
+import org.iomux.spi.NativeCalls;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.profile.InternalProfiler;
@@ -33,10 +34,11 @@ public final class ProcessCpu implements InternalProfiler {
     /** {@code CLOCK_PROCESS_CPUTIME_ID} of {@code <linux/time.h>}, the same on every architecture. */
     private static final int CLOCK_PROCESS_CPUTIME_ID = 2;
 
-    private final Backend backend = Backends.defaultBackend();
-    private final ByteBuffer timespec = ByteBuffer.allocateDirect(backend.layout().timespecSize)
+    /** Raw calls: iomux's typed API has no clock_gettime, and a profiler must not allocate. */
+    private final NativeCalls calls = InternalAccess.calls(Backends.defaultBackend());
+    private final ByteBuffer timespec = ByteBuffer.allocateDirect(calls.layout().timespecSize)
             .order(ByteOrder.nativeOrder());
-    private final long address = backend.address(timespec);
+    private final long address = calls.address(timespec);
     private long start;
 
     @Override
@@ -59,11 +61,11 @@ public final class ProcessCpu implements InternalProfiler {
     }
 
     private long now() {
-        int r = backend.clockGettime(CLOCK_PROCESS_CPUTIME_ID, address);
+        int r = calls.clockGettime(CLOCK_PROCESS_CPUTIME_ID, address);
         if (r < 0) {
             throw new IllegalStateException("clock_gettime(CLOCK_PROCESS_CPUTIME_ID): error " + -r);
         }
-        return timespec.getLong(backend.layout().timespecSec) * 1_000_000_000L
-                + timespec.getLong(backend.layout().timespecNsec);
+        return timespec.getLong(calls.layout().timespecSec) * 1_000_000_000L
+                + timespec.getLong(calls.layout().timespecNsec);
     }
 }

@@ -14,7 +14,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.iomux.Backends;
-import org.iomux.spi.Backend;
+import org.iomux.spi.InternalAccess;
+import org.iomux.spi.NativeCalls;
 
 /**
  * A server the suite starts as a process (an example server, the C or a reference server): started
@@ -24,7 +25,8 @@ import org.iomux.spi.Backend;
  */
 public final class Server implements AutoCloseable {
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
-    private static final Backend BACKEND = Backends.defaultBackend();
+    /** Raw calls, for clock_gettime on another process's CPU clock, which the typed API lacks. */
+    private static final NativeCalls CALLS = InternalAccess.calls(Backends.defaultBackend());
 
     private final String name;
     private final Process process;
@@ -182,12 +184,12 @@ public final class Server implements AutoCloseable {
         // clock_getcpuclockid(3) for another process: the pid, complemented, above CPUCLOCK_SCHED (2), the
         // clock of the scheduler's exact run time (<linux/posix-timers.h>, MAKE_PROCESS_CPUCLOCK)
         int clock = (~(int) pid << 3) | 2;
-        ByteBuffer timespec = ByteBuffer.allocateDirect(BACKEND.layout().timespecSize).order(ByteOrder.nativeOrder());
-        if (BACKEND.clockGettime(clock, BACKEND.address(timespec)) < 0) {
+        ByteBuffer timespec = ByteBuffer.allocateDirect(CALLS.layout().timespecSize).order(ByteOrder.nativeOrder());
+        if (CALLS.clockGettime(clock, CALLS.address(timespec)) < 0) {
             return 0; // EINVAL: no such process any more
         }
-        return timespec.getLong(BACKEND.layout().timespecSec) * 1_000_000_000L
-                + timespec.getLong(BACKEND.layout().timespecNsec);
+        return timespec.getLong(CALLS.layout().timespecSec) * 1_000_000_000L
+                + timespec.getLong(CALLS.layout().timespecNsec);
     }
 
     private static String tail(String text, int lines) {

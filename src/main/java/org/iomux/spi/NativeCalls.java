@@ -3,7 +3,15 @@ package org.iomux.spi;
 import java.nio.ByteBuffer;
 
 /**
- * The backend SPI: the thin layer between the typed API ({@code org.iomux}) and the kernel.
+ * The raw system-call layer between the typed API ({@code org.iomux}) and the kernel: an
+ * <strong>internal, unchecked SPI for backend implementers</strong> ({@code org.iomux.jni},
+ * {@code org.iomux.jna}, {@code org.iomux.jnr}), not an API for applications.
+ *
+ * <p>Its methods take raw native addresses and validate nothing: a wrong address, length or
+ * command makes the kernel or the C library read or write arbitrary memory of the JVM, and a
+ * crash is the <em>good</em> outcome. Applications hold an {@link org.iomux.Backend}, an opaque
+ * handle that the typed API takes, and never see this interface; the only deliberate way from a
+ * handle to it is {@link InternalAccess#calls}, for benchmarks that measure the binding itself.
  *
  * <h2>Conventions (every implementation follows them)</h2>
  * <ul>
@@ -22,7 +30,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Implementations are stateless and thread-safe: any method may be called from any thread.
  */
-public interface Backend {
+public interface NativeCalls {
 
     /** {@code "jni"}, {@code "jna"} or {@code "jnr"}. */
     String name();
@@ -207,6 +215,9 @@ public interface Backend {
 
     /** {@code ftruncate(fd, length)}. */
     int ftruncate(int fd, long length);
+
+    /** {@code fallocate(fd, mode, offset, length)} (Linux's, not {@code posix_fallocate}: it sets errno). */
+    int fallocate(int fd, int mode, long offset, long length);
 
     /** {@code lseek(fd, offset, whence)}: the new offset. */
     long lseek(int fd, long offset, int whence);
