@@ -60,7 +60,13 @@ public class SharedMutexBench {
             mutex = region.mutex("lock");
             memory = region.memory();
             counter = region.offset("counter");
-            started();
+            try {
+                started();
+            } catch (IOException | RuntimeException e) {
+                region.close(); // JMH runs no teardown after a failed setup: leave no name in /dev/shm
+                SharedMemory.unlink(Backends.get(backend), name);
+                throw e;
+            }
         }
 
         @TearDown(Level.Trial)
@@ -111,7 +117,13 @@ public class SharedMutexBench {
         public void setUp() throws IOException {
             file = Files.createTempFile("iomux-bench", ".lock");
             channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            started();
+            try {
+                started();
+            } catch (IOException | RuntimeException e) {
+                channel.close(); // no teardown follows a failed setup
+                Files.deleteIfExists(file);
+                throw e;
+            }
         }
 
         @TearDown(Level.Trial)
