@@ -7,12 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
@@ -208,9 +206,9 @@ class EchoLoadTest {
         try (Peer peer = new Peer(Peer.Mode.ECHO, 0)) {
             Output o = execute("--port", Integer.toString(peer.port()), "--connections", "5", "--duration=0.5",
                     "--size", "10000", "--depth", "2", "--seed", "-3");
-            assertEquals(0, o.status, o.err);
-            String[] lines = o.out.split("\n");
-            assertEquals(1, lines.length, o.out);
+            assertEquals(0, o.status(), o.err());
+            String[] lines = o.out().split("\n");
+            assertEquals(1, lines.length, o.out());
             assertTrue(SUMMARY.matcher(lines[0]).matches(), lines[0]);
             assertTrue(lines[0].startsWith("echo-load: 5 connections, depth 2, sizes random 1..10000: "), lines[0]);
             assertTrue(lines[0].endsWith("mismatches 0, errors 0"), lines[0]);
@@ -229,9 +227,9 @@ class EchoLoadTest {
         }
         try (Peer peer = new Peer(Peer.Mode.CORRUPT_FIRST, 12_345)) {
             Output o = execute("--port", Integer.toString(peer.port()), "--connections", "3", "--duration", "0.3");
-            assertEquals(1, o.status, o.out + o.err);
-            assertTrue(o.out.contains("mismatches 1, errors 0"), o.out);
-            assertTrue(o.err.contains("first mismatch"), o.err);
+            assertEquals(1, o.status(), o.out() + o.err());
+            assertTrue(o.out().contains("mismatches 1, errors 0"), o.out());
+            assertTrue(o.err().contains("first mismatch"), o.err());
         }
     }
 
@@ -297,7 +295,7 @@ class EchoLoadTest {
         assertTrue(r.summary().startsWith("echo-load: 0 of 3 connections"), r.summary());
         assertTrue(r.errorSamples().get(0).contains("ECONNREFUSED"), r.errorSamples().toString());
         Output o = execute("--port", Integer.toString(port), "--connections", "2", "--duration", "0.1");
-        assertEquals(1, o.status);
+        assertEquals(1, o.status());
     }
 
     @Test
@@ -309,14 +307,14 @@ class EchoLoadTest {
         };
         for (String[] args : bad) {
             Output o = execute(args);
-            assertEquals(2, o.status, String.join(" ", args) + ": " + o.err);
-            assertTrue(o.err.contains("usage:"), o.err);
-            assertEquals("", o.out);
+            assertEquals(2, o.status(), String.join(" ", args) + ": " + o.err());
+            assertTrue(o.err().contains("usage:"), o.err());
+            assertEquals("", o.out());
         }
         assertThrows(IllegalArgumentException.class, () -> EchoLoad.run(new EchoLoad.Config().depth(0)));
         Output help = execute("--help");
-        assertEquals(0, help.status);
-        assertTrue(help.out.startsWith("usage:"), help.out);
+        assertEquals(0, help.status());
+        assertTrue(help.out().startsWith("usage:"), help.out());
     }
 
     @Test
@@ -387,23 +385,7 @@ class EchoLoadTest {
         }
     }
 
-    private static final class Output {
-        final int status;
-        final String out;
-        final String err;
-
-        Output(int status, String out, String err) {
-            this.status = status;
-            this.out = out;
-            this.err = err;
-        }
-    }
-
     private static Output execute(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = EchoLoad.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Output(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return Output.of((out, err) -> EchoLoad.execute(args, out, err));
     }
 }

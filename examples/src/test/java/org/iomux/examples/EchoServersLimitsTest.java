@@ -9,9 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.SocketTimeoutException;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
@@ -392,21 +390,21 @@ class EchoServersLimitsTest {
     void helpListsEachServersOptionsAndBadUsageExitsTwo() {
         for (EchoServer server : allServers()) {
             Output help = run(server, "--help");
-            assertEquals(0, help.status, server.name());
-            assertTrue(help.out.startsWith("usage: java -jar iomux-examples.jar " + server.name()), help.out);
+            assertEquals(0, help.status(), server.name());
+            assertTrue(help.out().startsWith("usage: java -jar iomux-examples.jar " + server.name()), help.out());
             for (ServerOptions.Option o : server.ownOptions()) {
-                assertTrue(help.out.contains("--" + o.name), server.name() + " --" + o.name + ": " + help.out);
+                assertTrue(help.out().contains("--" + o.name), server.name() + " --" + o.name + ": " + help.out());
             }
-            assertEquals(!(server instanceof IterativeEcho), help.out.contains("--max-connections"), help.out);
+            assertEquals(!(server instanceof IterativeEcho), help.out().contains("--max-connections"), help.out());
             for (String[] bad : new String[][] {{"--backend", "ffm"}, {"--bogus"}, {"--port", "x"}, {"stray"},
                     {"--buffer", "0"}}) {
                 Output o = run(server, bad);
-                assertEquals(2, o.status, server.name() + " " + String.join(" ", bad));
-                assertTrue(o.err.contains("usage:"), o.err);
-                assertEquals("", o.out);
+                assertEquals(2, o.status(), server.name() + " " + String.join(" ", bad));
+                assertTrue(o.err().contains("usage:"), o.err());
+                assertEquals("", o.out());
             }
         }
-        assertEquals(2, run(new IterativeEcho(), "--max-connections", "5").status);
+        assertEquals(2, run(new IterativeEcho(), "--max-connections", "5").status());
     }
 
     @Test
@@ -414,30 +412,14 @@ class EchoServersLimitsTest {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
                 java.net.InetAddress.getByName("127.0.0.1"))) {
             Output o = run(new PollEcho(), "--port", Integer.toString(taken.getLocalPort()));
-            assertEquals(1, o.status);
-            assertEquals("", o.out);
-            assertTrue(o.err.contains("cannot start") && o.err.contains("EADDRINUSE"), o.err);
-            assertFalse(o.err.contains("\tat "), "a stack trace for a system call's error: " + o.err);
-        }
-    }
-
-    private static final class Output {
-        final int status;
-        final String out;
-        final String err;
-
-        Output(int status, String out, String err) {
-            this.status = status;
-            this.out = out;
-            this.err = err;
+            assertEquals(1, o.status());
+            assertEquals("", o.out());
+            assertTrue(o.err().contains("cannot start") && o.err().contains("EADDRINUSE"), o.err());
+            assertFalse(o.err().contains("\tat "), "a stack trace for a system call's error: " + o.err());
         }
     }
 
     private static Output run(EchoServer server, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = EchoServer.run(server, args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Output(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return Output.of((out, err) -> EchoServer.run(server, args, out, err));
     }
 }
