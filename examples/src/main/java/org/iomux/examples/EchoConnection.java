@@ -10,6 +10,11 @@ import org.iomux.Socket;
  * the client reads, so memory stays bounded and no byte is dropped. Used by the event-driven models
  * (epoll, poll, select, signal-driven I/O); not thread-safe.
  *
+ * <p>The buffer is held only while bytes are in flight: taken from the event loop's
+ * {@link BufferPool} just before a read, given back as soon as everything read has been written. An
+ * idle connection holds none. A connection that finds no direct memory for a buffer when data arrives
+ * ({@code -XX:MaxDirectMemorySize}) is closed and counted, and the server serves the others.
+ *
  * <p>It keeps the server's books: {@link #open} counts it served, {@link #close()} gives back its
  * place under {@code --max-connections} and adds what it echoed, and an error on it (a reset, ...) is
  * counted and closes it, harming no other connection.
@@ -21,35 +26,31 @@ final class EchoConnection {
     final Socket socket;
     final int fd;
     private final EchoServer server;
-    private final ByteBuffer buffer;
+    private final BufferPool pool;
+    /** In write mode (position: bytes read and not yet written); null while none are. */
+    private ByteBuffer buffer;
     private boolean eof;
     private boolean closed;
+    /** Set when there was no direct memory for a buffer: the connection is then closed. */
+    private OutOfMemoryError noMemory;
     private int wants = READ;
     private long echoed;
     /** The interest last registered with the multiplexer (kept by the caller). */
     int registered;
 
-    private EchoConnection(EchoServer server, Socket socket) {
-        this.buffer = ByteBuffer.allocateDirect(server.bufferSize); // first: nothing to undo if it fails
+    private EchoConnection(EchoServer server, BufferPool pool, Socket socket) {
         this.server = server;
+        this.pool = pool;
         this.socket = socket;
         this.fd = socket.fd();
     }
 
     /**
-     * A connection for {@code socket}, just admitted by {@code server}; or null if there is no
-     * memory for its buffer (direct memory is bounded by {@code -XX:MaxDirectMemorySize}): then
-     * that connection is refused (closed and counted), and the server goes on serving the others.
-     * Created before it is registered anywhere, so a failure leaves nothing behind.
+     * A connection for {@code socket}, just admitted by {@code server}, whose buffers come from
+     * {@code pool} (its event loop's): counted served. It holds no buffer yet.
      */
-    static EchoConnection open(EchoServer server, Socket socket) {
-        EchoConnection c;
-        try {
-            c = new EchoConnection(server, socket);
-        } catch (OutOfMemoryError e) {
-            server.refuseAdmitted(socket, e);
-            return null;
-        }
+    static EchoConnection open(EchoServer server, BufferPool pool, Socket socket) {
+        EchoConnection c = new EchoConnection(server, pool, socket);
         server.connections.incrementAndGet();
         return c;
     }
@@ -60,11 +61,11 @@ final class EchoConnection {
      * full. Without, one pass: write what is pending, read once, write what came. That is enough
      * under level triggering, which reports the descriptor again while anything is left, and it
      * saves the read that would only return EAGAIN: two system calls per echoed message, as a C
-     * server makes, instead of three.
+     * server makes, instead of three. Then, with nothing left unsent, the buffer goes back to the pool.
      *
      * @return {@link #CLOSED} when the connection is over (end of stream with nothing left to send,
-     *         or an error: counted) and now closed; else {@link #READ} and/or {@link #WRITE}: what
-     *         to wait for
+     *         an error, or no memory for a buffer: counted) and now closed; else {@link #READ} and/or
+     *         {@link #WRITE}: what to wait for
      */
     int service(boolean drain) {
         try {
@@ -83,11 +84,25 @@ final class EchoConnection {
             close();
             return CLOSED;
         }
-        if (eof && buffer.position() == 0) {
+        if (noMemory != null) { // no direct memory for a buffer: this connection only
+            server.noMemoryForBuffer(noMemory);
             close();
             return CLOSED;
         }
-        wants = (buffer.position() > 0 ? WRITE : 0) | (!eof && buffer.hasRemaining() ? READ : 0);
+        int pending = 0;
+        if (buffer != null) {
+            pending = buffer.position();
+            if (pending == 0) {
+                pool.give(buffer);
+                buffer = null;
+            }
+        }
+        if (eof && pending == 0) {
+            close();
+            return CLOSED;
+        }
+        // room to read: no buffer (one is taken at the read), or one not full
+        wants = (pending > 0 ? WRITE : 0) | (!eof && (buffer == null || buffer.hasRemaining()) ? READ : 0);
         return wants;
     }
 
@@ -98,7 +113,7 @@ final class EchoConnection {
 
     /** Writes what is pending; true if something was written. */
     private boolean flush() throws ErrnoException {
-        if (buffer.position() == 0) {
+        if (buffer == null || buffer.position() == 0) {
             return false;
         }
         buffer.flip();
@@ -108,9 +123,22 @@ final class EchoConnection {
         return w > 0;
     }
 
-    /** Reads once if there is room; true if that read data or end of stream. */
+    /**
+     * Reads once if there is room, taking a buffer from the pool first if it holds none; true if that
+     * read data or end of stream. False, with {@link #noMemory} set, if there is no buffer to read into.
+     */
     private boolean fill() throws ErrnoException {
-        if (eof || !buffer.hasRemaining()) {
+        if (eof) {
+            return false;
+        }
+        if (buffer == null) {
+            try {
+                buffer = pool.take();
+            } catch (OutOfMemoryError e) {
+                noMemory = e;
+                return false;
+            }
+        } else if (!buffer.hasRemaining()) {
             return false;
         }
         int n = socket.read(buffer);
@@ -120,11 +148,18 @@ final class EchoConnection {
         return n != 0;
     }
 
-    /** Closes the socket (which also takes it out of an epoll set) and settles its accounts; idempotent. */
+    /**
+     * Closes the socket (which also takes it out of an epoll set), gives its buffer back (what was
+     * unsent is dropped with the connection) and settles its accounts; idempotent.
+     */
     void close() {
         if (!closed) {
             closed = true;
             socket.close();
+            if (buffer != null) {
+                pool.give(buffer);
+                buffer = null;
+            }
             server.closed(echoed);
         }
     }

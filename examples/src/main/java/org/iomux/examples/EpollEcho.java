@@ -56,6 +56,11 @@ final class EpollEcho extends EchoServer {
     }
 
     @Override
+    boolean buffersOnDemand() {
+        return true;
+    }
+
+    @Override
     void configure(ServerOptions o) throws ServerOptions.UsageException {
         edge = o.flag("edge");
         threads = o.intValue("threads", 1, 256);
@@ -144,6 +149,8 @@ final class EpollEcho extends EchoServer {
         final Epoll epoll;
         final EpollEvents events;
         final Acceptor acceptor;
+        /** The buffers of this loop's connections, lent while they have bytes in flight. */
+        final BufferPool pool = new BufferPool(bufferSize);
         EchoConnection[] byFd = new EchoConnection[1024];
         Throwable failure;
 
@@ -192,10 +199,7 @@ final class EpollEcho extends EchoServer {
 
         private void acceptAll() throws ErrnoException {
             for (Socket s; (s = acceptor.next()) != null; ) {
-                EchoConnection c = EchoConnection.open(EpollEcho.this, s);
-                if (c == null) {
-                    continue; // no memory for it: refused
-                }
+                EchoConnection c = EchoConnection.open(EpollEcho.this, pool, s);
                 perLoop.incrementAndGet(id);
                 if (c.fd >= byFd.length) {
                     byFd = Arrays.copyOf(byFd, Math.max(c.fd + 1, byFd.length * 2));

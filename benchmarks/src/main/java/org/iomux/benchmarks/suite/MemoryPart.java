@@ -184,9 +184,10 @@ public final class MemoryPart implements Part {
                 + HEAP + " heap, fixed and pre-touched (`-Xms` = `-Xmx`, `-XX:+AlwaysPreTouch`), so the heap is resident "
                 + "from the start and RSS grows by the memory outside it (direct buffers, native structures): a "
                 + "connection costs the process its RSS share plus its heap share. The kernel's socket buffers are in "
-                + "neither. epoll-echo allocates each connection's buffer (`--buffer`, 64 KiB by default: a direct "
-                + "buffer, zeroed, so resident) when it accepts the connection; Netty takes a buffer from its pool only "
-                + "when there is something to read.");
+                + "neither. An epoll-echo connection holds its buffer (`--buffer`, 64 KiB by default: a direct buffer, "
+                + "zeroed, so resident) only while it has bytes in flight, taken from its event loop's pool of free "
+                + "buffers (at most 16, or 1 MiB) when it is about to read; Netty takes a buffer from its pool only when "
+                + "there is something to read.");
         List<List<String>> rows = new ArrayList<>();
         for (Map.Entry<String, Map<String, Double>> e : cells.entrySet()) {
             Map<String, Double> v = e.getValue();
