@@ -112,6 +112,7 @@ public final class MemoryPart implements Part {
             return;
         }
         try (server) {
+            int idle = server.openDescriptors();
             Processes.Outcome warm = Processes.run(Processes.onCpu(1, List.of(Settings.java(), "-jar",
                     s.examplesJar().toString(), "echo-load", "--port", Integer.toString(port), "--connections", "100",
                     "--size", "4096", "--duration", "0.5")), Duration.ofSeconds(60));
@@ -119,7 +120,13 @@ public final class MemoryPart implements Part {
                 System.err.println("memory: warm-up of " + spec.subject() + " exited " + warm.exit());
                 return;
             }
-            int descriptors = server.openDescriptors();
+            // the client has exited, but the server may not have closed its connections yet: wait for that, or the
+            // baseline counts some of them, and the check below then finds fewer idle connections than opened
+            int descriptors;
+            long settle = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while ((descriptors = server.openDescriptors()) > idle && System.nanoTime() - settle < 0) {
+                Thread.sleep(20);
+            }
             long[] heap = liveHeap(server.pid());
             v[0] = server.residentBytes();
             v[2] = heap[1];
