@@ -1,12 +1,14 @@
 package org.iomux.examples;
 
-import java.nio.ByteBuffer;
+import org.iomux.NativeBuffer;
+import org.iomux.spi.Backend;
 
 /**
- * The direct buffers of one event loop's connections ({@code --buffer} bytes each), lent only while a
- * connection has bytes in flight: an {@link EchoConnection} takes one when it is about to read and
- * gives it back as soon as everything it read has been written. An idle connection holds none, so it
- * costs its socket and a few objects instead of {@code --buffer} bytes of resident memory.
+ * The buffers of one event loop's connections ({@link NativeBuffer}s of {@code --buffer} bytes: direct
+ * memory), lent only while a connection has bytes in flight: an {@link EchoConnection} takes one when
+ * it is about to read and gives it back as soon as everything it read has been written. An idle
+ * connection holds none, so it costs its socket and a few objects instead of {@code --buffer} bytes
+ * of resident memory.
  *
  * <p>The free buffers are a stack (the most recently used, still in cache, goes out first) of at most
  * {@link #maxFree} buffers: taking and giving back are an array access, no allocation, no lock. An
@@ -16,7 +18,7 @@ import java.nio.ByteBuffer;
  * (or {@value #MAX_FREE_BYTES} bytes, for large buffers) without an allocation; beyond that a buffer
  * is allocated when needed and one given back to a full list is left to the garbage collector, so an
  * idle server holds at most 1 MiB of free buffers per loop whatever its past peak. Allocating
- * ({@code allocateDirect}: zeroing, plus a cleaner) costs a few microseconds per 64 KiB, little next
+ * (a direct buffer: zeroing, plus a cleaner) costs a few microseconds per 64 KiB, little next
  * to filling such a buffer from a socket.
  *
  * <p>Confined to the thread of its event loop: not thread-safe.
@@ -27,13 +29,15 @@ final class BufferPool {
     /** ... and at most this many bytes of them (but always one). */
     static final int MAX_FREE_BYTES = 1 << 20;
 
+    private final Backend backend;
     private final int bufferSize;
-    private final ByteBuffer[] free;
+    private final NativeBuffer[] free;
     private int count;
 
-    BufferPool(int bufferSize) {
+    BufferPool(Backend backend, int bufferSize) {
+        this.backend = backend;
         this.bufferSize = bufferSize;
-        this.free = new ByteBuffer[maxFree(bufferSize)];
+        this.free = new NativeBuffer[maxFree(bufferSize)];
     }
 
     /** How many free buffers of {@code bufferSize} bytes a pool keeps. */
@@ -42,24 +46,24 @@ final class BufferPool {
     }
 
     /**
-     * A cleared buffer of {@code --buffer} bytes: a free one, else a new one.
+     * A buffer of {@code --buffer} bytes: a free one, else a new one. Its content is whatever it held.
      *
      * @throws OutOfMemoryError if a new one does not fit in the JVM's direct memory
      *         ({@code -XX:MaxDirectMemorySize})
      */
-    ByteBuffer take() {
+    NativeBuffer take() {
         if (count == 0) {
-            return ByteBuffer.allocateDirect(bufferSize);
+            return NativeBuffer.allocate(backend, bufferSize);
         }
-        ByteBuffer b = free[--count];
+        NativeBuffer b = free[--count];
         free[count] = null;
         return b;
     }
 
     /** Gives back a buffer from {@link #take}: kept if the free list has room, else left to the GC. */
-    void give(ByteBuffer b) {
+    void give(NativeBuffer b) {
         if (count < free.length) {
-            free[count++] = b.clear();
+            free[count++] = b;
         }
     }
 

@@ -1,7 +1,7 @@
 package org.iomux.examples;
 
-import java.nio.ByteBuffer;
 import org.iomux.ErrnoException;
+import org.iomux.NativeBuffer;
 import org.iomux.Socket;
 
 /**
@@ -12,8 +12,13 @@ import org.iomux.Socket;
  *
  * <p>The buffer is held only while bytes are in flight: taken from the event loop's
  * {@link BufferPool} just before a read, given back as soon as everything read has been written. An
- * idle connection holds none. A connection that finds no direct memory for a buffer when data arrives
- * ({@code -XX:MaxDirectMemorySize}) is closed and counted, and the server serves the others.
+ * idle connection holds none. A connection that finds no direct memory for a buffer when data
+ * arrives ({@code -XX:MaxDirectMemorySize}) is closed and counted, and the server serves the others.
+ *
+ * <p>The buffer is a {@link NativeBuffer}, read into and written from by offset ({@code [start, end)}
+ * is unsent): the cheapest calls (no buffer address to look up), and no position to flip or bytes to
+ * compact. Reading goes on into the room after {@code end}; once that is full, it waits until
+ * everything has been written and the buffer starts over.
  *
  * <p>It keeps the server's books: {@link #open} counts it served, {@link #close()} gives back its
  * place under {@code --max-connections} and adds what it echoed, and an error on it (a reset, ...) is
@@ -27,8 +32,10 @@ final class EchoConnection {
     final int fd;
     private final EchoServer server;
     private final BufferPool pool;
-    /** In write mode (position: bytes read and not yet written); null while none are. */
-    private ByteBuffer buffer;
+    /** Null while no bytes are in flight. */
+    private NativeBuffer buffer;
+    /** The bytes read and not yet written: {@code buffer[start, end)}. */
+    private int start, end;
     private boolean eof;
     private boolean closed;
     /** Set when there was no direct memory for a buffer: the connection is then closed. */
@@ -89,20 +96,17 @@ final class EchoConnection {
             close();
             return CLOSED;
         }
-        int pending = 0;
-        if (buffer != null) {
-            pending = buffer.position();
-            if (pending == 0) {
-                pool.give(buffer);
-                buffer = null;
-            }
+        boolean pending = start < end;
+        if (!pending && buffer != null) {
+            pool.give(buffer);
+            buffer = null;
         }
-        if (eof && pending == 0) {
+        if (eof && !pending) {
             close();
             return CLOSED;
         }
-        // room to read: no buffer (one is taken at the read), or one not full
-        wants = (pending > 0 ? WRITE : 0) | (!eof && (buffer == null || buffer.hasRemaining()) ? READ : 0);
+        // room to read: no buffer (one is taken at the read), or room after end
+        wants = (pending ? WRITE : 0) | (!eof && (buffer == null || end < buffer.capacity()) ? READ : 0);
         return wants;
     }
 
@@ -113,13 +117,15 @@ final class EchoConnection {
 
     /** Writes what is pending; true if something was written. */
     private boolean flush() throws ErrnoException {
-        if (buffer == null || buffer.position() == 0) {
+        if (start == end) {
             return false;
         }
-        buffer.flip();
-        int w = socket.write(buffer);
-        buffer.compact();
+        int w = socket.write(buffer, start, end - start);
         echoed += w;
+        start += w;
+        if (start == end) {
+            start = end = 0; // all written: the whole buffer is room again
+        }
         return w > 0;
     }
 
@@ -138,12 +144,14 @@ final class EchoConnection {
                 noMemory = e;
                 return false;
             }
-        } else if (!buffer.hasRemaining()) {
-            return false;
+        } else if (end == buffer.capacity()) {
+            return false; // full: read again once it has all been written
         }
-        int n = socket.read(buffer);
+        int n = socket.read(buffer, end, buffer.capacity() - end);
         if (n < 0) {
             eof = true;
+        } else {
+            end += n;
         }
         return n != 0;
     }
@@ -159,6 +167,7 @@ final class EchoConnection {
             if (buffer != null) {
                 pool.give(buffer);
                 buffer = null;
+                start = end = 0;
             }
             server.closed(echoed);
         }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.iomux.Backends;
 import org.iomux.Epoll;
 import org.iomux.EpollEvents;
 import org.iomux.ErrnoException;
@@ -150,7 +151,7 @@ final class EpollEcho extends EchoServer {
         final EpollEvents events;
         final Acceptor acceptor;
         /** The buffers of this loop's connections, lent while they have bytes in flight. */
-        final BufferPool pool = new BufferPool(bufferSize);
+        final BufferPool pool = new BufferPool(Backends.defaultBackend(), bufferSize);
         EchoConnection[] byFd = new EchoConnection[1024];
         Throwable failure;
 

@@ -2,6 +2,7 @@ package org.iomux.examples;
 
 import java.net.InetSocketAddress;
 import java.util.Arrays;
+import org.iomux.Backends;
 import org.iomux.Poll;
 import org.iomux.ResourceLimit;
 import org.iomux.Socket;
@@ -48,7 +49,7 @@ final class PollEcho extends EchoServer {
         listener = Socket.listenTcp(address, 1024, true);
         stop = new StopSignal();
         poll = Poll.open(64);
-        pool = new BufferPool(bufferSize);
+        pool = new BufferPool(Backends.defaultBackend(), bufferSize);
         poll.add(stop.fd, Poll.IN);
         poll.add(listener, Poll.IN);
         acceptor = new Acceptor(this, listener, on -> poll.setEvents(LISTENER, on ? Poll.IN : 0));

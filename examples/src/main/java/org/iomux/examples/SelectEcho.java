@@ -1,6 +1,7 @@
 package org.iomux.examples;
 
 import java.net.InetSocketAddress;
+import org.iomux.Backends;
 import org.iomux.ErrnoException;
 import org.iomux.ResourceLimit;
 import org.iomux.Select;
@@ -48,7 +49,7 @@ final class SelectEcho extends EchoServer {
         stop = new StopSignal();
         select = Select.open(fdLimit);
         byFd = new EchoConnection[fdLimit];
-        pool = new BufferPool(bufferSize);
+        pool = new BufferPool(Backends.defaultBackend(), bufferSize);
         select.add(stop.fd, Select.READ);
         select.add(listener, Select.READ);
         acceptor = new Acceptor(this, listener, on -> select.add(listener, on ? Select.READ : 0));

@@ -99,7 +99,7 @@ final class SigioEcho extends EchoServer {
         listenSignal = parseSignal(parts[0], rtmin);
         connectionSignal = parseSignal(parts[1], rtmin);
         listener = Socket.listenTcp(address, 1024, true);
-        pool = new BufferPool(bufferSize);
+        pool = new BufferPool(Backends.defaultBackend(), bufferSize);
         // refused here, with a clear message: a signal outside [SIGRTMIN, SIGRTMAX] or one with a handler
         io = SignalIo.builder().signals(listenSignal, connectionSignal).threadName(name() + "-dispatcher")
                 .onFailure(this::failed).start();
