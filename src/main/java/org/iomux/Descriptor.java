@@ -8,14 +8,15 @@ import org.iomux.spi.StructLayout;
 
 /**
  * A descriptor that can be read and written: {@code read(2)}, {@code write(2)}, {@code readv(2)},
- * {@code writev(2)} on direct or heap {@link ByteBuffer}s and byte arrays, and the {@code fcntl(2)}
+ * {@code writev(2)} on direct or heap {@link ByteBuffer}s, byte arrays and {@link NativeBuffer}s
+ * (the cheapest: no buffer address to look up per call), and the {@code fcntl(2)}
  * flags {@code O_NONBLOCK} and {@code FD_CLOEXEC}.
  *
  * <h2>Results</h2>
  * Like {@link java.nio.channels.SocketChannel}: a read returns the number of bytes read, {@link #EOF}
  * ({@code -1}) at end of stream, and {@code 0} when a non-blocking descriptor has nothing
  * ({@code EAGAIN}); a write returns the number of bytes written, {@code 0} when a non-blocking
- * descriptor is full. {@code EAGAIN} is never an exception. Buffer variants advance the buffer's
+ * descriptor is full. {@code EAGAIN} is never an exception. {@link ByteBuffer} variants advance its
  * position by what was transferred. Any other failure throws {@link ErrnoException}.
  * {@code EINTR} is retried (see the package documentation).
  *
@@ -118,6 +119,30 @@ public class Descriptor extends FdHandle {
     }
 
     /**
+     * Reads into {@code dst[offset, offset + length)}: the kernel writes that native memory directly,
+     * and the call passes only numbers to the backend (a {@link ByteBuffer}'s address must be looked
+     * up on every call), so this is the cheapest read.
+     *
+     * @return bytes read, {@link #EOF}, or 0 ({@code EAGAIN})
+     * @throws IndexOutOfBoundsException if the range is not inside {@code dst}
+     * @throws IllegalStateException if this descriptor or {@code dst} is closed
+     */
+    public int read(NativeBuffer dst, int offset, int length) throws ErrnoException {
+        ByteBuffer pinned = dst.enterCall(offset, length);
+        long r;
+        try {
+            if (length == 0) {
+                return 0;
+            }
+            r = readNative(dst.address() + offset, length);
+        } finally {
+            dst.exit();
+            Reference.reachabilityFence(pinned);
+        }
+        return readResult(r, "read");
+    }
+
+    /**
      * Scattering read ({@code readv(2)}) into the remaining space of {@code dsts[offset, offset + length)},
      * which must be direct buffers; at most {@code IOV_MAX} (1024) buffers take part in one call.
      *
@@ -184,6 +209,28 @@ public class Descriptor extends FdHandle {
             } while (r == -Errors.EINTR);
         } finally {
             release();
+        }
+        return writeResult(r, "write");
+    }
+
+    /**
+     * Writes {@code src[offset, offset + length)}, as {@link #read(NativeBuffer, int, int)} reads.
+     *
+     * @return bytes written, or 0 ({@code EAGAIN})
+     * @throws IndexOutOfBoundsException if the range is not inside {@code src}
+     * @throws IllegalStateException if this descriptor or {@code src} is closed
+     */
+    public int write(NativeBuffer src, int offset, int length) throws ErrnoException {
+        ByteBuffer pinned = src.enterCall(offset, length);
+        long r;
+        try {
+            if (length == 0) {
+                return 0;
+            }
+            r = writeNative(src.address() + offset, length);
+        } finally {
+            src.exit();
+            Reference.reachabilityFence(pinned);
         }
         return writeResult(r, "write");
     }

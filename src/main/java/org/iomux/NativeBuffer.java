@@ -338,6 +338,20 @@ public final class NativeBuffer implements AutoCloseable {
         return b;
     }
 
+    /**
+     * Starts a system call on {@code [offset, offset + length)}, after checking that the range is
+     * inside: returns the live memory, which the caller keeps reachable until the call has returned
+     * (as {@link #pin()}), and, on a view of a mapping, holds a reference on its owner until
+     * {@link #exit()}, so that the mapping outlives the call.
+     *
+     * @throws IndexOutOfBoundsException if the range is not inside the buffer
+     * @throws IllegalStateException if this buffer is closed
+     */
+    ByteBuffer enterCall(int offset, int length) {
+        checkRange(offset, length);
+        return enter();
+    }
+
     /** Starts an access: holds a reference on the owning mapping, if any, until {@link #exit()}. */
     private ByteBuffer enter() {
         if (owner != null) {
@@ -378,7 +392,8 @@ public final class NativeBuffer implements AutoCloseable {
         return enter();
     }
 
-    private void exit() {
+    /** Ends an access or a call begun by {@link #enterCall}. */
+    void exit() {
         if (owner != null) {
             owner.release();
         }

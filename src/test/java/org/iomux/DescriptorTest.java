@@ -84,6 +84,31 @@ class DescriptorTest {
     }
 
     @Test
+    void nativeBuffersWithOffsets() throws Exception {
+        try (Pipe pipe = Pipe.open(backend(), true); NativeBuffer out = NativeBuffer.allocate(backend(), 16);
+             NativeBuffer in = NativeBuffer.allocate(backend(), 16)) {
+            out.putBytes(3, bytes("hello"), 0, 5);
+            assertEquals(4, pipe.sink().write(out, 4, 4));
+            assertEquals(0, pipe.sink().write(out, 16, 0), "empty range at the end: nothing to do");
+            assertEquals(3, pipe.source().read(in, 13, 3), "up to the end of the buffer");
+            assertEquals(1, pipe.source().read(in, 0, 16));
+            assertEquals(0, pipe.source().read(in, 0, 16), "EAGAIN");
+            byte[] got = new byte[16];
+            in.getBytes(0, got, 0, 16);
+            assertArrayEquals(bytes("o\0\0\0\0\0\0\0\0\0\0\0\0ell"), got);
+            for (int[] bad : new int[][] {{-1, 2}, {15, 2}, {0, 17}, {17, 0}, {1, -1}, {8, Integer.MAX_VALUE}}) {
+                assertThrows(IndexOutOfBoundsException.class, () -> pipe.source().read(in, bad[0], bad[1]));
+                assertThrows(IndexOutOfBoundsException.class, () -> pipe.sink().write(out, bad[0], bad[1]));
+            }
+            pipe.sink().close();
+            assertEquals(Descriptor.EOF, pipe.source().read(in, 0, 16));
+            assertThrows(IllegalStateException.class, () -> pipe.sink().write(out, 0, 1));
+            in.close();
+            assertThrows(IllegalStateException.class, () -> pipe.source().read(in, 0, 1), "a closed buffer");
+        }
+    }
+
+    @Test
     void scatterGather() throws Exception {
         try (Pipe pipe = Pipe.open(backend(), true)) {
             ByteBuffer[] out = {

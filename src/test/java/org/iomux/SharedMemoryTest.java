@@ -31,6 +31,26 @@ import org.junit.jupiter.api.io.TempDir;
 class SharedMemoryTest {
 
     @Test
+    void descriptorsReadAndWriteAMappingDirectly() throws Exception {
+        String name = MappingLeakCheck.name();
+        try (SharedMemory region = SharedMemory.create(backend(), name, 4096);
+             Pipe pipe = Pipe.open(backend(), true)) {
+            NativeBuffer m = region.memory();
+            m.putBytes(4090, TestSupport.bytes("mapped"), 0, 6);
+            assertEquals(6, pipe.sink().write(m, 4090, 6));
+            assertEquals(6, pipe.source().read(m, 10, 6));
+            byte[] got = new byte[6];
+            m.getBytes(10, got, 0, 6);
+            assertArrayEquals(TestSupport.bytes("mapped"), got);
+            assertThrows(IndexOutOfBoundsException.class, () -> pipe.source().read(m, 4091, 6));
+            region.close();
+            assertThrows(IllegalStateException.class, () -> pipe.sink().write(m, 0, 1), "unmapped: no call");
+        } finally {
+            assertTrue(SharedMemory.unlink(backend(), name));
+        }
+    }
+
+    @Test
     void twoMappingsOfOneObjectShareTheBytes() throws Exception {
         String name = MappingLeakCheck.name();
         String file = MappingLeakCheck.shmFile(name);

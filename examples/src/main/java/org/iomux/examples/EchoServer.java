@@ -25,8 +25,13 @@ abstract class EchoServer implements Acceptor.Counts {
     final AtomicLong bytes = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
-    /** Of those refused, how many for lack of memory for their buffer. */
+    /** Of those refused, how many for lack of memory for their buffer (or thread). */
     final AtomicLong refusedForMemory = new AtomicLong();
+    /**
+     * Connections closed because there was no memory for their buffer when their data came (the
+     * event-driven models, whose connections hold a buffer only while bytes are in flight).
+     */
+    final AtomicLong closedForMemory = new AtomicLong();
     /** Times accepting paused for lack of descriptors or memory. */
     final AtomicLong acceptPauses = new AtomicLong();
     /** Connections admitted and not yet closed: what {@code --max-connections} bounds. */
@@ -73,6 +78,15 @@ abstract class EchoServer implements Acceptor.Counts {
         return maxConnections;
     }
 
+    /**
+     * Whether a connection holds its buffer only while bytes are in flight ({@link EchoConnection}'s
+     * {@link BufferPool}), rather than for its whole life: then {@link #buffersAtOnce()} buffers are
+     * a worst case, reached only if every connection has a full buffer unsent at once.
+     */
+    boolean buffersOnDemand() {
+        return false;
+    }
+
     /** Extra summary text, e.g. per-worker counts; empty by default. */
     String details() {
         return "";
@@ -108,6 +122,17 @@ abstract class EchoServer implements Acceptor.Counts {
         s.close();
     }
 
+    /**
+     * An admitted connection found no memory for its buffer when its data came: counted; the caller
+     * closes it (the client sees a reset or end of stream) and goes on serving the others.
+     */
+    void noMemoryForBuffer(OutOfMemoryError e) {
+        if (closedForMemory.getAndIncrement() == 0) {
+            System.err.println(name() + ": no memory for a connection's buffer (" + e.getMessage()
+                    + "); closing the connections that find none when their data arrives");
+        }
+    }
+
     /** An admitted connection is over: it echoed {@code echoed} bytes. */
     void closed(long echoed) {
         open.decrementAndGet();
@@ -133,6 +158,7 @@ abstract class EchoServer implements Acceptor.Counts {
         return name() + ": served " + connections.get() + " connections, echoed " + bytes.get() + " bytes"
                 + (refused.get() > 0 ? ", refused " + refused.get() : "")
                 + (refusedForMemory.get() > 0 ? " (" + refusedForMemory.get() + " for lack of memory)" : "")
+                + (closedForMemory.get() > 0 ? ", " + closedForMemory.get() + " closed for lack of memory" : "")
                 + (errors.get() > 0 ? ", " + errors.get() + " connection errors" : "")
                 + (acceptPauses.get() > 0 ? ", accepting paused " + acceptPauses.get() + " times" : "")
                 + details();
@@ -217,7 +243,9 @@ abstract class EchoServer implements Acceptor.Counts {
      * Every connection's buffer is direct memory, which the JVM bounds ({@code -XX:MaxDirectMemorySize},
      * by default the maximum heap size). A buffer larger than the bound is refused here; a
      * {@code --max-connections} whose buffers would not all fit is warned of: connections beyond
-     * what fits are refused (counted) when they come.
+     * what fits are refused (counted) when they come, or, where buffers are held only while bytes are
+     * in flight ({@link #buffersOnDemand()}), closed (counted) when their data finds no memory, which
+     * happens only once that many connections have data unsent at once.
      */
     static void checkDirectMemory(EchoServer server, PrintStream err) throws ServerOptions.UsageException {
         long buffers = server.buffersAtOnce();
@@ -229,7 +257,13 @@ abstract class EchoServer implements Acceptor.Counts {
         if (server.bufferSize > limit) {
             throw new ServerOptions.UsageException("--buffer " + server.bufferSize + " does not fit in the JVM's " + bound);
         }
-        if (buffers * server.bufferSize > limit) {
+        if (buffers * server.bufferSize > limit && server.buffersOnDemand()) {
+            err.println(server.name() + ": warning: " + buffers + " connections (--max-connections) with a full buffer of "
+                    + server.bufferSize + " bytes (--buffer) each would need " + mib(buffers * server.bufferSize)
+                    + ", more than the JVM's " + bound + ": a connection holds a buffer only while it has bytes in"
+                    + " flight, but with about " + limit / server.bufferSize + " holding one, a connection whose data"
+                    + " finds no memory for a buffer will be closed");
+        } else if (buffers * server.bufferSize > limit) {
             err.println(server.name() + ": warning: " + buffers + " buffers of " + server.bufferSize + " bytes (--buffer) need "
                     + mib(buffers * server.bufferSize) + ", more than the JVM's " + bound + ": connections beyond about "
                     + limit / server.bufferSize + " will be refused");

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.iomux.Backends;
 import org.iomux.Epoll;
 import org.iomux.EpollEvents;
 import org.iomux.ErrnoException;
@@ -53,6 +54,11 @@ final class EpollEcho extends EchoServer {
                 new ServerOptions.Option("threads", "1", "event loops, one thread each"),
                 new ServerOptions.Option("balance", "reuseport", "with several loops: reuseport (a listener per"
                         + " loop) or exclusive (one listener, EPOLLEXCLUSIVE in every loop)"));
+    }
+
+    @Override
+    boolean buffersOnDemand() {
+        return true;
     }
 
     @Override
@@ -144,6 +150,8 @@ final class EpollEcho extends EchoServer {
         final Epoll epoll;
         final EpollEvents events;
         final Acceptor acceptor;
+        /** The buffers of this loop's connections, lent while they have bytes in flight. */
+        final BufferPool pool = new BufferPool(Backends.defaultBackend(), bufferSize);
         EchoConnection[] byFd = new EchoConnection[1024];
         Throwable failure;
 
@@ -192,10 +200,7 @@ final class EpollEcho extends EchoServer {
 
         private void acceptAll() throws ErrnoException {
             for (Socket s; (s = acceptor.next()) != null; ) {
-                EchoConnection c = EchoConnection.open(EpollEcho.this, s);
-                if (c == null) {
-                    continue; // no memory for it: refused
-                }
+                EchoConnection c = EchoConnection.open(EpollEcho.this, pool, s);
                 perLoop.incrementAndGet(id);
                 if (c.fd >= byFd.length) {
                     byFd = Arrays.copyOf(byFd, Math.max(c.fd + 1, byFd.length * 2));

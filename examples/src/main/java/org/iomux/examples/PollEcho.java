@@ -2,6 +2,7 @@ package org.iomux.examples;
 
 import java.net.InetSocketAddress;
 import java.util.Arrays;
+import org.iomux.Backends;
 import org.iomux.Poll;
 import org.iomux.ResourceLimit;
 import org.iomux.Socket;
@@ -20,6 +21,8 @@ final class PollEcho extends EchoServer {
     private Poll poll;
     private Acceptor acceptor;
     private EchoConnection[] byIndex = new EchoConnection[64];
+    /** The connections' buffers, lent while they have bytes in flight (this thread only). */
+    private BufferPool pool;
 
     public static void main(String[] args) {
         EchoServer.main(new PollEcho(), args);
@@ -36,11 +39,17 @@ final class PollEcho extends EchoServer {
     }
 
     @Override
+    boolean buffersOnDemand() {
+        return true;
+    }
+
+    @Override
     InetSocketAddress start(InetSocketAddress address) throws Exception {
         ResourceLimit.raiseSoft(ResourceLimit.NOFILE, 65536);
         listener = Socket.listenTcp(address, 1024, true);
         stop = new StopSignal();
         poll = Poll.open(64);
+        pool = new BufferPool(Backends.defaultBackend(), bufferSize);
         poll.add(stop.fd, Poll.IN);
         poll.add(listener, Poll.IN);
         acceptor = new Acceptor(this, listener, on -> poll.setEvents(LISTENER, on ? Poll.IN : 0));
@@ -66,10 +75,7 @@ final class PollEcho extends EchoServer {
 
     private void acceptAll() throws Exception {
         for (Socket s; (s = acceptor.next()) != null; ) {
-            EchoConnection c = EchoConnection.open(this, s);
-            if (c == null) {
-                continue; // no memory for it: refused
-            }
+            EchoConnection c = EchoConnection.open(this, pool, s);
             if (poll.size() >= byIndex.length) {
                 byIndex = Arrays.copyOf(byIndex, byIndex.length * 2);
             }

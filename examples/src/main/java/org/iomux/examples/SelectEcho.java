@@ -1,6 +1,7 @@
 package org.iomux.examples;
 
 import java.net.InetSocketAddress;
+import org.iomux.Backends;
 import org.iomux.ErrnoException;
 import org.iomux.ResourceLimit;
 import org.iomux.Select;
@@ -18,6 +19,8 @@ final class SelectEcho extends EchoServer {
     private Select select;
     private Acceptor acceptor;
     private EchoConnection[] byFd;
+    /** The connections' buffers, lent while they have bytes in flight (this thread only). */
+    private BufferPool pool;
 
     public static void main(String[] args) {
         EchoServer.main(new SelectEcho(), args);
@@ -34,6 +37,11 @@ final class SelectEcho extends EchoServer {
     }
 
     @Override
+    boolean buffersOnDemand() {
+        return true;
+    }
+
+    @Override
     InetSocketAddress start(InetSocketAddress address) throws Exception {
         long limit = ResourceLimit.raiseSoft(ResourceLimit.NOFILE, 65536);
         int fdLimit = (int) Math.min(limit, Select.MAX_FD_LIMIT);
@@ -41,6 +49,7 @@ final class SelectEcho extends EchoServer {
         stop = new StopSignal();
         select = Select.open(fdLimit);
         byFd = new EchoConnection[fdLimit];
+        pool = new BufferPool(Backends.defaultBackend(), bufferSize);
         select.add(stop.fd, Select.READ);
         select.add(listener, Select.READ);
         acceptor = new Acceptor(this, listener, on -> select.add(listener, on ? Select.READ : 0));
@@ -71,11 +80,9 @@ final class SelectEcho extends EchoServer {
                 s.close();
                 continue;
             }
-            EchoConnection c = EchoConnection.open(this, s);
-            if (c != null) {
-                byFd[c.fd] = c;
-                select.add(c.fd, Select.READ);
-            }
+            EchoConnection c = EchoConnection.open(this, pool, s);
+            byFd[c.fd] = c;
+            select.add(c.fd, Select.READ);
         }
     }
 

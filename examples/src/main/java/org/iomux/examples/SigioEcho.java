@@ -37,6 +37,8 @@ final class SigioEcho extends EchoServer {
     private SignalIo io;
     /** Indexed by descriptor number; touched by the dispatcher thread only (then by close(), after it ends). */
     private EchoConnection[] byFd = new EchoConnection[1024];
+    /** The connections' buffers, lent while they have bytes in flight; the dispatcher thread's, like byFd. */
+    private BufferPool pool;
     private Acceptor acceptor;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable dispatcherFailure;
@@ -60,6 +62,11 @@ final class SigioEcho extends EchoServer {
     List<ServerOptions.Option> ownOptions() {
         return List.of(new ServerOptions.Option("signals", "rtmin+1,rtmin+2",
                 "the listener's and the connections' real-time signals: numbers, or rtmin+N"));
+    }
+
+    @Override
+    boolean buffersOnDemand() {
+        return true;
     }
 
     @Override
@@ -92,6 +99,7 @@ final class SigioEcho extends EchoServer {
         listenSignal = parseSignal(parts[0], rtmin);
         connectionSignal = parseSignal(parts[1], rtmin);
         listener = Socket.listenTcp(address, 1024, true);
+        pool = new BufferPool(Backends.defaultBackend(), bufferSize);
         // refused here, with a clear message: a signal outside [SIGRTMIN, SIGRTMAX] or one with a handler
         io = SignalIo.builder().signals(listenSignal, connectionSignal).threadName(name() + "-dispatcher")
                 .onFailure(this::failed).start();
@@ -125,10 +133,7 @@ final class SigioEcho extends EchoServer {
     /** Accepts until EAGAIN: one signal may stand for several pending connections (or none, if stale). */
     private void acceptAll() throws ErrnoException {
         for (Socket s; (s = acceptor.next()) != null; ) {
-            EchoConnection c = EchoConnection.open(this, s);
-            if (c == null) {
-                continue; // no memory for it: refused
-            }
+            EchoConnection c = EchoConnection.open(this, pool, s);
             if (c.fd >= byFd.length) {
                 byFd = Arrays.copyOf(byFd, Math.max(c.fd + 1, byFd.length * 2));
             }

@@ -112,6 +112,7 @@ public final class MemoryPart implements Part {
             return;
         }
         try (server) {
+            int idle = server.openDescriptors();
             Processes.Outcome warm = Processes.run(Processes.onCpu(1, List.of(Settings.java(), "-jar",
                     s.examplesJar().toString(), "echo-load", "--port", Integer.toString(port), "--connections", "100",
                     "--size", "4096", "--duration", "0.5")), Duration.ofSeconds(60));
@@ -119,7 +120,13 @@ public final class MemoryPart implements Part {
                 System.err.println("memory: warm-up of " + spec.subject() + " exited " + warm.exit());
                 return;
             }
-            int descriptors = server.openDescriptors();
+            // the client has exited, but the server may not have closed its connections yet: wait for that, or the
+            // baseline counts some of them, and the check below then finds fewer idle connections than opened
+            int descriptors;
+            long settle = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while ((descriptors = server.openDescriptors()) > idle && System.nanoTime() - settle < 0) {
+                Thread.sleep(20);
+            }
             long[] heap = liveHeap(server.pid());
             v[0] = server.residentBytes();
             v[2] = heap[1];
@@ -184,9 +191,10 @@ public final class MemoryPart implements Part {
                 + HEAP + " heap, fixed and pre-touched (`-Xms` = `-Xmx`, `-XX:+AlwaysPreTouch`), so the heap is resident "
                 + "from the start and RSS grows by the memory outside it (direct buffers, native structures): a "
                 + "connection costs the process its RSS share plus its heap share. The kernel's socket buffers are in "
-                + "neither. epoll-echo allocates each connection's buffer (`--buffer`, 64 KiB by default: a direct "
-                + "buffer, zeroed, so resident) when it accepts the connection; Netty takes a buffer from its pool only "
-                + "when there is something to read.");
+                + "neither. An epoll-echo connection holds its buffer (`--buffer`, 64 KiB by default: a direct buffer, "
+                + "zeroed, so resident) only while it has bytes in flight, taken from its event loop's pool of free "
+                + "buffers (at most 16, or 1 MiB) when it is about to read; Netty takes a buffer from its pool only when "
+                + "there is something to read.");
         List<List<String>> rows = new ArrayList<>();
         for (Map.Entry<String, Map<String, Double>> e : cells.entrySet()) {
             Map<String, Double> v = e.getValue();
