@@ -20,9 +20,18 @@ JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_epollCtl(IOMUX_JNI_ARGS, jin
     return iomux_int_result(epoll_ctl(epfd, op, fd, (struct epoll_event *) IOMUX_PTR(event)));
 }
 
+/* Like read and write (io.c), epoll_wait goes through syscall(2): glibc's wrapper is a thread
+ * cancellation point, whose bookkeeping a JVM thread (never pthread_cancel'ed) only pays for.
+ * aarch64 has no epoll_wait system call: epoll_pwait with no signal mask is the same call there
+ * (and glibc's own epoll_wait on it). */
 JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_epollWait(IOMUX_JNI_ARGS, jint epfd, jlong events,
         jint maxevents, jint timeout) {
-    return iomux_int_result(epoll_wait(epfd, (struct epoll_event *) IOMUX_PTR(events), maxevents, timeout));
+#ifdef SYS_epoll_wait
+    return iomux_int_result((int) syscall(SYS_epoll_wait, epfd, IOMUX_PTR(events), maxevents, timeout));
+#else
+    return iomux_int_result((int) syscall(SYS_epoll_pwait, epfd, IOMUX_PTR(events), maxevents, timeout,
+            NULL, (size_t) 0));
+#endif
 }
 
 JNIEXPORT jint JNICALL Java_org_iomux_jni_JniNative_epollPwait2(IOMUX_JNI_ARGS, jint epfd, jlong events,

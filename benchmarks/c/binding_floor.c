@@ -2,9 +2,11 @@
  * The floor of the binding-overhead benchmark (BindingOverhead.java): the same calls made from C
  * in a loop, so that what a Java binding adds can be read as a difference.
  *
- *   binding_floor epoll_wait|noop|rw THREADS [CALLS]
+ *   binding_floor epoll_wait|epoll_wait_raw|noop|rw|rw_raw THREADS [CALLS]
  *
  * epoll_wait: epoll_wait(epfd, events, 64, 0) on an empty epoll set, as the Java side makes it.
+ * epoll_wait_raw, rw_raw: the same through syscall(2), without glibc's cancellation-point
+ *             bookkeeping, as iomux's JNI layer makes them (native/epoll.c, native/io.c).
  * noop:       __libc_current_sigrtmin(), the libc function behind SIGRTMIN: no system call, the
  *             same function the jna and jnr backends bind for Backend.sigrtmin().
  * rw:         write(2) of 64 bytes to a full non-blocking pipe and read(2) of 64 from an empty one,
@@ -25,10 +27,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 extern int __libc_current_sigrtmin(void);
+
+/* as native/epoll.c: aarch64 has epoll_pwait only */
+static long raw_epoll_wait(int ep, struct epoll_event *events, int max, int timeout) {
+#ifdef SYS_epoll_wait
+    return syscall(SYS_epoll_wait, ep, events, max, timeout);
+#else
+    return syscall(SYS_epoll_pwait, ep, events, max, timeout, NULL, (size_t) 0);
+#endif
+}
 
 static void *idle(void *arg) {
     (void) arg;
@@ -45,13 +57,18 @@ static double now_ns(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3 || (strcmp(argv[1], "epoll_wait") != 0 && strcmp(argv[1], "noop") != 0
-            && strcmp(argv[1], "rw") != 0)) {
-        fprintf(stderr, "usage: %s epoll_wait|noop|rw THREADS [CALLS]\n", argv[0]);
+    const char *modes[] = {"epoll_wait", "epoll_wait_raw", "noop", "rw", "rw_raw"};
+    int mode = -1;
+    for (int i = 0; argc >= 3 && i < 5; i++) {
+        mode = strcmp(argv[1], modes[i]) == 0 ? i : mode;
+    }
+    if (mode < 0) {
+        fprintf(stderr, "usage: %s epoll_wait|epoll_wait_raw|noop|rw|rw_raw THREADS [CALLS]\n", argv[0]);
         return 2;
     }
-    int noop = strcmp(argv[1], "noop") == 0;
-    int rw = strcmp(argv[1], "rw") == 0;
+    int noop = mode == 2;
+    int rw = mode == 3 || mode == 4;
+    int raw = mode == 1 || mode == 4;
     int threads = atoi(argv[2]);
     long calls = argc > 3 ? atol(argv[3]) : (noop ? 50000000L : 2000000L);
     if (threads == 2) {
@@ -80,7 +97,12 @@ int main(int argc, char **argv) {
     double sum = 0, best = 1e300;
     for (int round = 0; round < 6; round++) {
         double t0 = now_ns();
-        if (rw) {
+        if (rw && raw) {
+            for (long i = 0; i < calls; i++) {
+                sink += syscall(SYS_write, full[1], buf, 64);
+                sink += syscall(SYS_read, empty[0], buf, 64);
+            }
+        } else if (rw) {
             for (long i = 0; i < calls; i++) {
                 sink += write(full[1], buf, 64);
                 sink += read(empty[0], buf, 64);
@@ -88,6 +110,10 @@ int main(int argc, char **argv) {
         } else if (noop) {
             for (long i = 0; i < calls; i++) {
                 sink += __libc_current_sigrtmin();
+            }
+        } else if (raw) {
+            for (long i = 0; i < calls; i++) {
+                sink += raw_epoll_wait(ep, events, 64, 0);
             }
         } else {
             for (long i = 0; i < calls; i++) {

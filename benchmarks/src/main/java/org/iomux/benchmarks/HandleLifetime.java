@@ -5,7 +5,7 @@ import org.iomux.Backends;
 import org.iomux.ErrnoException;
 import org.iomux.NativeBuffer;
 import org.iomux.SharedMemory;
-import org.iomux.spi.Backend;
+import org.iomux.Backend;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

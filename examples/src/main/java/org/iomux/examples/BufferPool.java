@@ -1,7 +1,7 @@
 package org.iomux.examples;
 
+import org.iomux.Backend;
 import org.iomux.NativeBuffer;
-import org.iomux.spi.Backend;
 
 /**
  * The buffers of one event loop's connections ({@link NativeBuffer}s of {@code --buffer} bytes: direct
@@ -16,7 +16,8 @@ import org.iomux.spi.Backend;
  * in steady state, plus one for each connection whose client is slower than it sends (bytes left
  * unsent). The free list absorbs such connections coming and going, up to {@value #MAX_FREE} at once
  * (or {@value #MAX_FREE_BYTES} bytes, for large buffers) without an allocation; beyond that a buffer
- * is allocated when needed and one given back to a full list is left to the garbage collector, so an
+ * is allocated when needed and one given back to a full list is closed (its direct memory goes back
+ * when the garbage collector finds it unreachable, as a direct buffer's does), so an
  * idle server holds at most 1 MiB of free buffers per loop whatever its past peak. Allocating
  * (a direct buffer: zeroing, plus a cleaner) costs a few microseconds per 64 KiB, little next
  * to filling such a buffer from a socket.
@@ -60,10 +61,12 @@ final class BufferPool {
         return b;
     }
 
-    /** Gives back a buffer from {@link #take}: kept if the free list has room, else left to the GC. */
+    /** Gives back a buffer from {@link #take}: kept if the free list has room, else closed. */
     void give(NativeBuffer b) {
         if (count < free.length) {
             free[count++] = b;
+        } else {
+            b.close();
         }
     }
 
