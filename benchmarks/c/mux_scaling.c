@@ -4,23 +4,27 @@
  *
  *   mux_scaling select|poll|epoll|sigio N OPS [THREADS]
  *
- * N pipes, opened non-blocking; their read ends are monitored. Each operation picks one pipe with
- * xorshift32 (the same generator and seed as the Java side), writes 1 byte to its write end, asks
- * the mechanism which descriptor is ready (one is, before the call: nothing ever waits), finds it as
- * a program would, checks that it is the one written, and reads the byte back:
+ * N descriptors, all monitored: N/2 non-blocking Unix stream socket pairs (N even), descriptor i
+ * paired with descriptor i ^ 1. A pair costs two descriptors and yields two monitored ones, so N =
+ * 10,000 fits a 20,000-descriptor RLIMIT_NOFILE, where N pipes would need 2N descriptors for N
+ * monitored read ends. Each operation picks one descriptor with xorshift32 (the same generator and
+ * seed as the Java side), writes 1 byte to its partner (which makes only descriptor i readable: a
+ * write wakes the peer's readers, unix(7)), asks the mechanism which descriptor is ready (one is,
+ * before the call: nothing ever waits), finds it as a program would, checks that it is the one
+ * made ready, and reads the byte back:
  *
  *   select: the read ends' bitmap is copied into the result bitmap and select(nfds, ...) called; the
  *           first set bit is found a word at a time. The bitmaps are unsigned long words allocated
  *           here, since nfds exceeds FD_SETSIZE (1024): the kernel reads as many words as nfds
- *           needs (select(2), BUGS). The read and write ends interleave, so nfds is about 2N.
+ *           needs (select(2), BUGS). nfds is about N.
  *   poll:   poll(N entries); the entries are scanned until one has revents.
- *   epoll:  epoll_wait(64 events); the pipe's index is the event's data.
- *   sigio:  each read end is O_ASYNC with F_SETSIG (SIGRTMIN) and F_SETOWN_EX to this thread
+ *   epoll:  epoll_wait(64 events); the descriptor's index is the event's data.
+ *   sigio:  each descriptor is O_ASYNC with F_SETSIG (SIGRTMIN) and F_SETOWN_EX to this thread
  *           (F_OWNER_TID), so the write queues one siginfo for this thread alone, carrying the
  *           descriptor in si_fd (fcntl(2), "Managing signals"). The signal and SIGIO are blocked
  *           and consumed with a blocking read of a signalfd, as the SignalIo dispatcher does. When
- *           the real-time queue overflows the kernel sends a plain SIGIO instead; then every pipe
- *           is polled (with one signal in flight it should not happen).
+ *           the real-time queue overflows the kernel sends a plain SIGIO instead; then every
+ *           descriptor is polled (with one signal in flight it should not happen).
  *
  * THREADS: 1 (default), or 2 to start one idle thread first. With a second thread sharing the
  * descriptor table, the kernel takes a reference on each file that a call looks up (fdget skips it
@@ -45,6 +49,7 @@
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +60,7 @@
 enum mechanism { SELECT, POLL, EPOLL, SIGIO_RT };
 
 static int n;
+/* rfd[i]: monitored descriptor i; wfd[i] = rfd[i ^ 1], its partner, written to make it ready */
 static int *rfd, *wfd;
 static uint32_t random_state = 2463534242u;
 
@@ -102,7 +108,7 @@ static void ensure_fds(long wanted) {
         raised.rlim_max = (rlim_t) wanted;
     }
     if (setrlimit(RLIMIT_NOFILE, &raised) != 0) {
-        fprintf(stderr, "mux_scaling: %d pipes need RLIMIT_NOFILE >= %ld, but it is %llu (hard %llu) and cannot be"
+        fprintf(stderr, "mux_scaling: %d descriptors need RLIMIT_NOFILE >= %ld, but it is %llu (hard %llu) and cannot be"
                 " raised: %s (raising the hard limit needs CAP_SYS_RESOURCE, and fs.nr_open bounds it)\n",
                 n, wanted, (unsigned long long) l.rlim_cur, (unsigned long long) l.rlim_max, strerror(errno));
         exit(1);
@@ -110,7 +116,7 @@ static void ensure_fds(long wanted) {
 }
 
 static void wrong(long op, const char *mechanism, int expected, int found) {
-    fprintf(stderr, "mux_scaling: operation %ld: wrote to pipe %d (fd %d), %s reported pipe %d\n",
+    fprintf(stderr, "mux_scaling: operation %ld: made descriptor %d (fd %d) ready, %s reported %d\n",
             op, expected, rfd[expected], mechanism, found);
     exit(1);
 }
@@ -135,8 +141,8 @@ int main(int argc, char **argv) {
     while (argc > 1 && m < 4 && strcmp(argv[1], names[m]) != 0) {
         m++;
     }
-    if (argc < 4 || m == 4 || atoi(argv[2]) < 1 || atol(argv[3]) < 1) {
-        fprintf(stderr, "usage: %s select|poll|epoll|sigio N OPS [THREADS]\n", argv[0]);
+    if (argc < 4 || m == 4 || atoi(argv[2]) < 2 || atoi(argv[2]) % 2 != 0 || atol(argv[3]) < 1) {
+        fprintf(stderr, "usage: %s select|poll|epoll|sigio N OPS [THREADS]   (N even, >= 2)\n", argv[0]);
         return 2;
     }
     n = atoi(argv[2]);
@@ -148,21 +154,22 @@ int main(int argc, char **argv) {
             die("pthread_create");
         }
     }
-    ensure_fds(2L * n + SPARE_FDS);
+    ensure_fds((long) n + SPARE_FDS);
     rfd = malloc(sizeof(int) * n);
     wfd = malloc(sizeof(int) * n);
     if (rfd == NULL || wfd == NULL) {
         die("malloc");
     }
     int maxfd = 0;
-    for (int i = 0; i < n; i++) {
-        int p[2];
-        if (pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0) {
-            die("pipe2");
+    for (int i = 0; i < n; i += 2) {
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
+            die("socketpair");
         }
-        rfd[i] = p[0];
-        wfd[i] = p[1];
-        maxfd = p[0] > maxfd ? p[0] : maxfd;
+        rfd[i] = wfd[i + 1] = sv[0];
+        rfd[i + 1] = wfd[i] = sv[1];
+        maxfd = sv[1] > maxfd ? sv[1] : maxfd;
+        maxfd = sv[0] > maxfd ? sv[0] : maxfd;
     }
 
     /* select */
@@ -170,7 +177,7 @@ int main(int argc, char **argv) {
     int words = (nfds + WORD_BITS - 1) / WORD_BITS;
     unsigned long *interest = calloc(words, sizeof(unsigned long));
     unsigned long *result = calloc(words, sizeof(unsigned long));
-    int *pipe_of = malloc(sizeof(int) * nfds);
+    int *index_of = malloc(sizeof(int) * nfds);
     /* poll */
     struct pollfd *fds = calloc(n, sizeof(struct pollfd));
     /* epoll */
@@ -178,15 +185,15 @@ int main(int argc, char **argv) {
     struct epoll_event events[64];
     /* sigio */
     int rtsig = SIGRTMIN, sfd = -1;
-    if (interest == NULL || result == NULL || pipe_of == NULL || fds == NULL) {
+    if (interest == NULL || result == NULL || index_of == NULL || fds == NULL) {
         die("calloc");
     }
     for (int fd = 0; fd < nfds; fd++) {
-        pipe_of[fd] = -1; /* not a read end */
+        index_of[fd] = -1; /* not a monitored descriptor */
     }
     for (int i = 0; i < n; i++) {
         interest[rfd[i] / WORD_BITS] |= 1UL << (rfd[i] % WORD_BITS);
-        pipe_of[rfd[i]] = i;
+        index_of[rfd[i]] = i;
         fds[i].fd = rfd[i];
         fds[i].events = POLLIN;
     }
@@ -236,7 +243,7 @@ int main(int argc, char **argv) {
             }
             for (int w = 0; w < words; w++) {
                 if (result[w] != 0) {
-                    found = pipe_of[w * WORD_BITS + __builtin_ctzl(result[w])];
+                    found = index_of[w * WORD_BITS + __builtin_ctzl(result[w])];
                     break;
                 }
             }
@@ -267,7 +274,7 @@ int main(int argc, char **argv) {
                 for (found = 0; fds[found].revents == 0; found++) {
                 }
             } else if (si.ssi_signo == (uint32_t) rtsig && si.ssi_code == POLL_IN) {
-                found = si.ssi_fd >= 0 && si.ssi_fd < nfds ? pipe_of[si.ssi_fd] : -1;
+                found = si.ssi_fd >= 0 && si.ssi_fd < nfds ? index_of[si.ssi_fd] : -1;
             }
             break;
         }

@@ -9,11 +9,11 @@ import org.iomux.Descriptor;
 import org.iomux.Epoll;
 import org.iomux.EpollEvents;
 import org.iomux.ErrnoException;
-import org.iomux.Pipe;
 import org.iomux.Poll;
 import org.iomux.ResourceLimit;
 import org.iomux.Select;
 import org.iomux.SignalIo;
+import org.iomux.Socket;
 import org.iomux.Backend;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,35 +32,39 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Multiplexer scaling, the method of TLPI's Table 63-9, to compare with the same loop in C
- * ({@code benchmarks/c/mux_scaling.c}): {@code n} non-blocking pipes, their read ends monitored.
- * One operation picks a pipe with xorshift32 (the C program's generator and seed), writes 1 byte
- * to its write end, asks the mechanism which descriptor is ready (one already is, so nothing
- * waits), finds it the way a program would, checks that it is the pipe written, and reads the
- * byte back. A pipe reported that is not the one written fails the run, so the benchmark cannot
+ * ({@code benchmarks/c/mux_scaling.c}): {@code n} descriptors, all monitored: {@code n / 2}
+ * non-blocking Unix stream socket pairs, descriptor {@code i} paired with descriptor {@code i ^ 1}.
+ * A pair costs two descriptors and yields two monitored ones, so {@code n = 10000} fits a
+ * 20,000-descriptor {@code RLIMIT_NOFILE}, where pipes would need {@code 2n} descriptors for
+ * {@code n} monitored read ends. One operation picks a descriptor with xorshift32 (the C program's
+ * generator and seed), writes 1 byte to its partner (which makes only descriptor {@code i}
+ * readable), asks the mechanism which descriptor is ready (one already is, so nothing waits),
+ * finds it the way a program would, checks that it is the one made ready, and reads the byte back.
+ * A descriptor reported that is not the one made ready fails the run, so the benchmark cannot
  * silently measure nothing; an operation allocates nothing ({@code -prof gc}).
  *
  * <ul>
  *   <li>{@link #multiplexer} with {@code mechanism}:
  *     <ul>
  *       <li>{@code select}: {@link Select#select}{@code (-1)}, then {@link Select#nextReady}{@code (0)}
- *           and a descriptor-to-pipe table. The read and write ends interleave, so {@code nfds} is
- *           about {@code 2n}: at {@code n = 10000}, sets far beyond {@code FD_SETSIZE}.</li>
+ *           and a descriptor-number-to-index table. {@code nfds} is about {@code n}: at
+ *           {@code n = 10000}, sets far beyond {@code FD_SETSIZE}.</li>
  *       <li>{@code poll}: {@link Poll#poll}{@code (-1)}, then {@link Poll#revents} scanned from
- *           entry 0 (entry {@code i} is pipe {@code i}).</li>
- *       <li>{@code epoll}: {@link Epoll#wait}{@code (-1)} into 64 events; the pipe's index is the
+ *           entry 0 (entry {@code i} is descriptor {@code i}).</li>
+ *       <li>{@code epoll}: {@link Epoll#wait}{@code (-1)} into 64 events; the descriptor's index is the
  *           event's data.</li>
  *     </ul></li>
  *   <li>{@link #sigio}: signal-driven I/O through the {@link SignalIo} dispatcher, which calls the
  *       handlers on its own thread. Handing each operation to that thread and back would measure
  *       two thread wake-ups (tens of microseconds in a VM), not the mechanism; so the operations
- *       run as a chain on the dispatcher thread: the handler checks and drains its pipe, then
- *       writes to the next random pipe, whose signal the dispatcher reads next. An invocation starts
+ *       run as a chain on the dispatcher thread: the handler checks and drains its descriptor,
+ *       then makes the next random one ready, whose signal the dispatcher reads next. An invocation starts
  *       a chain of {@link #CHAIN} operations and sleeps until its end: one hand-off per
  *       {@link #CHAIN} operations. It is a method of its own, without a {@code mechanism}
  *       parameter, since its operations per invocation differ.</li>
  * </ul>
  *
- * <p>{@code n = 10000} needs more than {@code 2n} descriptors: setup raises {@code RLIMIT_NOFILE}
+ * <p>{@code n = 10000} needs more than {@code n} descriptors: setup raises {@code RLIMIT_NOFILE}
  * (see {@link #descriptorLimit}) and fails with the reason where it cannot.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -71,7 +75,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class MultiplexerScaling {
     /** Operations per sigio invocation, so per thread hand-off. */
     public static final int CHAIN = 4096;
-    /** Descriptors the process needs beyond the pipes' {@code 2n}: the JVM's own, epoll, signalfd, eventfd. */
+    /** Descriptors the process needs beyond the {@code n} monitored: the JVM's own, epoll, signalfd, eventfd. */
     public static final int RESERVED_DESCRIPTORS = 128;
     /** How long a sigio chain may take before the benchmark fails rather than hangs. */
     private static final long CHAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -107,21 +111,23 @@ public class MultiplexerScaling {
         return ResourceLimit.raiseSoft(b, ResourceLimit.NOFILE, wanted);
     }
 
-    /** The pipes, and the parts of an operation that every mechanism shares. */
+    /** The socket pairs, and the parts of an operation that every mechanism shares. */
     @State(Scope.Thread)
-    public abstract static class Pipes {
+    public abstract static class Descriptors {
         @Param({"jni", "jnr", "jna"})
         public String backend;
 
+        /** Monitored descriptors: even, as they come in pairs. */
         @Param({"10", "100", "1000", "10000"})
         public int n;
 
         Backend b;
-        private Pipe[] pipes;
-        Descriptor[] sources;
-        private Descriptor[] sinks;
-        /** Pipe index by read-end descriptor number, -1 elsewhere: what a program keeps to find its connection. */
-        int[] pipeOf;
+        /** The monitored descriptors: {@code sources[i]} and {@code sources[i ^ 1]} are a socket pair. */
+        Socket[] sources;
+        /** {@code sinks[i] == sources[i ^ 1]}: written to make descriptor {@code i} readable. */
+        private Socket[] sinks;
+        /** Index by descriptor number, -1 elsewhere: what a program keeps to find its connection. */
+        int[] indexOf;
         int highestSource;
         /** The byte written by {@link #write(int)}: the thread that runs the operations owns it. */
         private final ByteBuffer written = ByteBuffer.allocateDirect(1);
@@ -129,39 +135,43 @@ public class MultiplexerScaling {
         private int random = 0x92D68CA2; // 2463534242, Marsaglia's seed, as in mux_scaling.c
 
         void open() throws ErrnoException {
+            if (n < 2 || n % 2 != 0) {
+                throw new IllegalArgumentException("n must be even and at least 2 (socket pairs): " + n);
+            }
             b = Backends.get(backend);
-            long wanted = 2L * n + RESERVED_DESCRIPTORS;
+            long wanted = n + RESERVED_DESCRIPTORS;
             long limit = descriptorLimit(b, wanted);
             if (Long.compareUnsigned(limit, wanted) < 0) {
-                throw new IllegalStateException(n + " pipes need RLIMIT_NOFILE >= " + wanted + ", but it is " + limit
-                        + " and only CAP_SYS_RESOURCE may raise the hard limit");
+                throw new IllegalStateException(n + " descriptors need RLIMIT_NOFILE >= " + wanted + ", but it is "
+                        + limit + " and only CAP_SYS_RESOURCE may raise the hard limit");
             }
-            pipes = new Pipe[n];
-            sources = new Descriptor[n];
-            sinks = new Descriptor[n];
-            for (int i = 0; i < n; i++) {
-                pipes[i] = Pipe.open(b, true);
-                sources[i] = pipes[i].source();
-                sinks[i] = pipes[i].sink();
-                highestSource = Math.max(highestSource, sources[i].fd());
+            sources = new Socket[n];
+            sinks = new Socket[n];
+            for (int i = 0; i < n; i += 2) {
+                Socket[] pair = Socket.pair(b, true);
+                sources[i] = sinks[i + 1] = pair[0];
+                sources[i + 1] = sinks[i] = pair[1];
+                highestSource = Math.max(highestSource, Math.max(pair[0].fd(), pair[1].fd()));
             }
-            pipeOf = new int[highestSource + 1];
-            Arrays.fill(pipeOf, -1);
+            indexOf = new int[highestSource + 1];
+            Arrays.fill(indexOf, -1);
             for (int i = 0; i < n; i++) {
-                pipeOf[sources[i].fd()] = i;
+                indexOf[sources[i].fd()] = i;
             }
         }
 
-        void closePipes() {
-            for (Pipe p : pipes) {
-                if (p != null) {
-                    p.close();
+        void closeDescriptors() {
+            if (sources != null) {
+                for (Socket s : sources) {
+                    if (s != null) {
+                        s.close();
+                    }
                 }
             }
         }
 
         /** Marsaglia's xorshift32, as mux_scaling.c draws it. */
-        int randomPipe() {
+        int randomIndex() {
             int x = random;
             x ^= x << 13;
             x ^= x >>> 17;
@@ -177,26 +187,26 @@ public class MultiplexerScaling {
         void write(int i, ByteBuffer one) throws ErrnoException {
             one.clear();
             if (sinks[i].write(one) != 1) {
-                throw new IllegalStateException("pipe " + i + " is full: an earlier byte was not drained");
+                throw new IllegalStateException("descriptor " + i + "'s partner cannot write: an earlier byte was not drained");
             }
         }
 
         void drain(int i) throws ErrnoException {
             drained.clear();
             if (sources[i].read(drained) != 1) {
-                throw new IllegalStateException("pipe " + i + " was reported ready but is empty");
+                throw new IllegalStateException("descriptor " + i + " was reported ready but is empty");
             }
         }
 
         IllegalStateException wrong(String mechanism, int expected, int found) {
-            return new IllegalStateException(mechanism + " (" + backend + ", n=" + n + ") reported pipe " + found
-                    + " ready, but pipe " + expected + " (fd " + sources[expected].fd() + ") was written");
+            return new IllegalStateException(mechanism + " (" + backend + ", n=" + n + ") reported descriptor " + found
+                    + " ready, but descriptor " + expected + " (fd " + sources[expected].fd() + ") was made ready");
         }
     }
 
-    /** select, poll or epoll over the pipes: one call answers "which pipe is ready?". */
+    /** select, poll or epoll over the descriptors: one call answers "which one is ready?". */
     @State(Scope.Thread)
-    public static class Multiplexer extends Pipes {
+    public static class Multiplexer extends Descriptors {
         @Param({"select", "poll", "epoll"})
         public String mechanism;
 
@@ -246,15 +256,15 @@ public class MultiplexerScaling {
             if (epoll != null) {
                 epoll.close();
             }
-            closePipes();
+            closeDescriptors();
         }
 
         void operation() throws ErrnoException {
-            int i = randomPipe();
+            int i = randomIndex();
             write(i);
             int found;
             if (select != null) {
-                found = select.select(-1) == 1 ? pipeOf[select.nextReady(0)] : -1;
+                found = select.select(-1) == 1 ? indexOf[select.nextReady(0)] : -1;
             } else if (poll != null) {
                 found = poll.poll(-1) == 1 ? firstReadyEntry() : -1;
             } else {
@@ -278,13 +288,13 @@ public class MultiplexerScaling {
     /**
      * The sigio operations, chained on the dispatcher thread (see the class comment). Whoever
      * starts an operation sets {@link #expected} (the benchmark thread also {@link #starter})
-     * before its volatile write of {@link #left}, and only then writes to the pipe; the handler's
-     * first action is the volatile read of {@link #left}, so it sees the pipe to expect and the
-     * generator's state. The pipe write that queues the signal is no synchronisation action of the
+     * before its volatile write of {@link #left}, and only then writes to its partner; the handler's
+     * first action is the volatile read of {@link #left}, so it sees the descriptor to expect and the
+     * generator's state. The write that queues the signal is no synchronisation action of the
      * Java memory model, though it is what runs the handler.
      */
     @State(Scope.Thread)
-    public static class SignalChain extends Pipes implements SignalIo.Handler {
+    public static class SignalChain extends Descriptors implements SignalIo.Handler {
         private SignalIo dispatcher;
         /**
          * The benchmark thread's byte, which starts a chain: not {@code written}, which the
@@ -313,19 +323,19 @@ public class MultiplexerScaling {
         public void tearDown() {
             if (dispatcher != null) {
                 dispatcher.close();
-                // each overflow made the dispatcher poll all n pipes: the figure is then not signal-driven I/O's alone
+                // each overflow made the dispatcher poll all n descriptors: the figure is then not signal-driven I/O's alone
                 if (dispatcher.overflows() > 0) {
                     System.out.println("sigio: the real-time signal queue overflowed " + dispatcher.overflows()
                             + " times (RLIMIT_SIGPENDING counts every process of the user)");
                 }
             }
-            closePipes();
+            closeDescriptors();
         }
 
         void chain() throws ErrnoException {
             done = false;
             starter = Thread.currentThread();
-            int i = randomPipe();
+            int i = randomIndex();
             expected = i;
             left = CHAIN;
             write(i, first); // after publishing: the handler may run before write returns
@@ -347,13 +357,13 @@ public class MultiplexerScaling {
         public void ready(Descriptor descriptor, int band, SignalIo.Code code) throws ErrnoException {
             int remaining = left;
             int i = expected;
-            // a queue overflow (plain SIGIO) makes the dispatcher poll every pipe: code POLLED, still pipe i
+            // a queue overflow (plain SIGIO) makes the dispatcher poll every descriptor: code POLLED, still i
             if (descriptor != sources[i] || (band & Poll.IN) == 0) {
-                throw wrong("sigio", i, pipeOf[descriptor.fd()]);
+                throw wrong("sigio", i, indexOf[descriptor.fd()]);
             }
             drain(i);
             if (remaining > 1) {
-                int next = randomPipe();
+                int next = randomIndex();
                 expected = next;
                 left = remaining - 1;
                 write(next);

@@ -14,7 +14,7 @@ import org.openjdk.jmh.results.RunResult;
 /**
  * Multiplexer scaling, the method of TLPI's Table 63-9: ns and CPU time per operation of
  * {@code select}, {@code poll}, {@code epoll} and signal-driven I/O at N = 10 to 10,000 monitored
- * pipes, through each backend ({@code MultiplexerScaling}, JMH) and in C ({@code mux_scaling}),
+ * descriptors (Unix stream socket pairs, both ends monitored), through each backend ({@code MultiplexerScaling}, JMH) and in C ({@code mux_scaling}),
  * in one run; the growth from N = 10 to the largest N, and TLPI's own figures beside.
  *
  * <p>The C program runs twice per point: with an idle second thread (the floor for a JVM, which
@@ -46,7 +46,7 @@ public final class ScalingPart implements Part {
     public void run(Settings s, Results results) throws Exception {
         int[] ns = s.smoke() ? new int[] {10, 100} : new int[] {10, 100, 1_000, largestN()};
         if (ns[ns.length - 1] > 1_000 && ns[ns.length - 1] < LARGEST_N) {
-            results.add(Row.of(name(), CAPPED, Row.NO_BACKEND, "N", "largest_n", ns[ns.length - 1], "pipes"));
+            results.add(Row.of(name(), CAPPED, Row.NO_BACKEND, "N", "largest_n", ns[ns.length - 1], "descriptors"));
         }
         long targetNanos = s.pick(0L, 300_000_000L, 2_000_000_000L);
         for (String mechanism : MECHANISMS) {
@@ -79,14 +79,14 @@ public final class ScalingPart implements Part {
     }
 
     /**
-     * 10,000, or the largest multiple of 100 pipes whose descriptors fit under {@code RLIMIT_NOFILE}
+     * 10,000, or the largest multiple of 100 descriptors that fits under {@code RLIMIT_NOFILE}
      * where its hard limit is lower and cannot be raised (no {@code CAP_SYS_RESOURCE}). The limit
      * raised here is inherited by the C program and the benchmark forks.
      */
     private static int largestN() throws Exception {
         long reserved = MultiplexerScaling.RESERVED_DESCRIPTORS;
-        long limit = MultiplexerScaling.descriptorLimit(Backends.defaultBackend(), 2L * LARGEST_N + reserved);
-        return (int) Math.min(LARGEST_N, (limit - reserved) / 2 / 100 * 100);
+        long limit = MultiplexerScaling.descriptorLimit(Backends.defaultBackend(), LARGEST_N + reserved);
+        return (int) Math.min(LARGEST_N, (limit - reserved) / 100 * 100);
     }
 
     /** Runs {@code mux_scaling}: {ns per operation, CPU ns per operation}. */
@@ -108,10 +108,13 @@ public final class ScalingPart implements Part {
         int last = ns.get(ns.size() - 1);
         int previous = ns.get(ns.size() - 2);
         report.heading("Multiplexer scaling (TLPI Table 63-9)");
-        report.paragraph("N non-blocking pipes, their read ends monitored. Each operation writes 1 byte to a random "
-                + "pipe, asks the mechanism which descriptor is ready (one is: no call waits), finds it as a program "
-                + "would, checks it, and reads the byte back (TLPI 63.4.5). select scans its result bitmap (about 2N "
-                + "bits: read and write ends interleave), poll its entries, epoll takes the event's data; sigio is "
+        report.paragraph("N descriptors monitored: N/2 non-blocking Unix stream socket pairs, both ends of each "
+                + "monitored (a pair is two descriptors and yields two monitored ones, so N = 10,000 fits a "
+                + "20,000-descriptor RLIMIT_NOFILE; N pipes would need 2N descriptors). Each operation picks a random "
+                + "descriptor, writes 1 byte to its partner (which makes only that descriptor readable), asks the "
+                + "mechanism which descriptor is ready (one is: no call waits), finds it as a program "
+                + "would, checks it, and reads the byte back (TLPI 63.4.5). select scans its result bitmap (about N "
+                + "bits), poll its entries, epoll takes the event's data; sigio is "
                 + "signal-driven I/O: a real-time signal per write, read from a signalfd; in Java through the "
                 + "SignalIo dispatcher, the operations chained on its thread (" + MultiplexerScaling.CHAIN
                 + " per hand-off from the benchmark thread). C: `benchmarks/c/mux_scaling.c`, with an idle second "
@@ -120,12 +123,12 @@ public final class ScalingPart implements Part {
                 + "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) around the timed loop (the second thread only sleeps); for "
                 + "Java, the same clock read by the suite's JMH profiler (`ProcessCpu`) around each measured "
                 + "iteration and divided by JMH's count of its operations, median over iterations (JMH runs the "
-                + "trial's teardown, closing the pipes, inside the last). Java's includes the JVM's own threads (JIT, "
+                + "trial's teardown, closing the descriptors, inside the last). Java's includes the JVM's own threads (JIT, "
                 + "GC), idle in steady state, and for sigio the dispatcher thread, which does the work. Time is wall "
                 + "clock (JMH average time for Java).");
         if (results.find(name(), CAPPED, Row.NO_BACKEND, "N", "largest_n").isPresent()) {
-            report.paragraph("The largest N is " + count(last) + ", not 10,000: 10,000 pipes need "
-                    + count(2L * LARGEST_N + MultiplexerScaling.RESERVED_DESCRIPTORS)
+            report.paragraph("The largest N is " + count(last) + ", not 10,000: 10,000 need "
+                    + count(LARGEST_N + MultiplexerScaling.RESERVED_DESCRIPTORS)
                     + " descriptors, more than RLIMIT_NOFILE's hard limit on this machine, which only a process "
                     + "with CAP_SYS_RESOURCE may raise; the suite took the largest multiple of 100 that fits.");
         }
@@ -169,8 +172,8 @@ public final class ScalingPart implements Part {
                 + (met.isEmpty() ? "met by none" : "met by " + String.join(", ", met))
                 + (missed.isEmpty() ? "" : "; missed by " + String.join(", ", missed))
                 + ". Where C grows as much as Java, the growth is not the binding's: epoll's work per operation "
-                + "does not depend on N, but each operation touches a random one of N pipes (its files, pipe and "
-                + "buffer page), and thousands of them do not stay in the caches.");
+                + "does not depend on N, but each operation touches a random one of N sockets (its file, socket, peer and "
+                + "queued buffer), and thousands of them do not stay in the caches.");
 
         report.paragraph("**C single-threaded** (as TLPI's program), against C with an idle second thread: "
                 + "ns per operation.");
