@@ -12,6 +12,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.iomux.Backends;
+import org.iomux.ControlTruncatedException;
 import org.iomux.Descriptor;
 import org.iomux.ErrnoException;
 import org.iomux.NativeBuffer;
@@ -182,8 +183,21 @@ final class PreforkWorker implements Acceptor.Counts {
                 if (one[0] == CONNECTION && r.count() == 1) {
                     handoff.add(r.takeSocket(0));
                 }
+            } catch (ControlTruncatedException e) {
+                // MSG_CTRUNC: the kernel could not install the passed connection here (EMFILE: unix(7),
+                // SCM_RIGHTS) and dropped it, so its client sees it end. Only that connection is lost:
+                // count it, and report it done so that the parent's count of our busy ones stays true.
+                shm.getAndAddLong(mine + ERRORS, 1);
+                System.err.println("prefork-echo worker " + slot + " (pid " + pid + "): a passed connection was lost: "
+                        + e.getMessage());
+                if (e.bytes() == 1 && one[0] == CONNECTION) {
+                    control.write(new byte[] {DONE}, 0, 1);
+                }
             } catch (ErrnoException e) {
-                return false; // ECONNRESET: the parent is gone
+                if (e.errnoName().equals("ECONNRESET")) {
+                    return false; // the parent is gone
+                }
+                throw e; // anything else is ours: exit, and let the parent replace us (not unlink its names)
             }
         }
     }
