@@ -128,7 +128,7 @@ public class Descriptor extends FdHandle {
      * @throws IllegalStateException if this descriptor or {@code dst} is closed
      */
     public int read(NativeBuffer dst, int offset, int length) throws ErrnoException {
-        ByteBuffer pinned = dst.enterCall(offset, length);
+        ByteBuffer pinned = dst.enterCallStoring(offset, length);
         long r;
         try {
             if (length == 0) {

@@ -352,6 +352,17 @@ public final class NativeBuffer implements AutoCloseable {
         return enter();
     }
 
+    /**
+     * {@link #enterCall} for a call that stores into the range (read(2)): the kernel's writes are
+     * refused where the guard refuses this buffer's own.
+     *
+     * @throws IllegalArgumentException if the range touches a guarded one
+     */
+    ByteBuffer enterCallStoring(int offset, int length) {
+        checkWritable(offset, length);
+        return enterCall(offset, length);
+    }
+
     /** Starts an access: holds a reference on the owning mapping, if any, until {@link #exit()}. */
     private ByteBuffer enter() {
         if (owner != null) {

@@ -339,6 +339,13 @@ class SharedMutexTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, write);
             assertTrue(e.getMessage().contains("only iomux writes"), e.getMessage());
         }
+        try (Pipe p = Pipe.open(backend(), true)) { // nor may the kernel write there for us
+            p.sink().write(new byte[8], 0, 8);
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> p.source().read(m, lock + 8, 8));
+            assertTrue(refused.getMessage().contains("only iomux writes"), refused.getMessage());
+            assertEquals(8, p.source().read(m, region.offset("counter"), 8), "the read was never made: 8 bytes still there");
+        }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.putLong(lock + 8, -1));
         assertTrue(e.getMessage().contains("mutex field 'lock' [" + lock + ", " + (lock + size) + ")"), e.getMessage());
         assertThrows(IndexOutOfBoundsException.class, () -> m.putLong(-4, 0), "out of range is still out of range");
