@@ -60,8 +60,8 @@
 enum mechanism { SELECT, POLL, EPOLL, SIGIO_RT };
 
 static int n;
-/* rfd[i]: monitored descriptor i; wfd[i] = rfd[i ^ 1], its partner, written to make it ready */
-static int *rfd, *wfd;
+/* rfd[i]: monitored descriptor i; rfd[i ^ 1], its partner, is written to make it ready */
+static int *rfd;
 static uint32_t random_state = 2463534242u;
 
 /* Marsaglia's xorshift32: MultiplexerScaling.java draws the same sequence */
@@ -123,7 +123,7 @@ static void wrong(long op, const char *mechanism, int expected, int found) {
 
 static void make_ready(int i) {
     char byte = 1;
-    if (write(wfd[i], &byte, 1) != 1) {
+    if (write(rfd[i ^ 1], &byte, 1) != 1) {
         die("write");
     }
 }
@@ -156,8 +156,7 @@ int main(int argc, char **argv) {
     }
     ensure_fds((long) n + SPARE_FDS);
     rfd = malloc(sizeof(int) * n);
-    wfd = malloc(sizeof(int) * n);
-    if (rfd == NULL || wfd == NULL) {
+    if (rfd == NULL) {
         die("malloc");
     }
     int maxfd = 0;
@@ -166,8 +165,8 @@ int main(int argc, char **argv) {
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
             die("socketpair");
         }
-        rfd[i] = wfd[i + 1] = sv[0];
-        rfd[i + 1] = wfd[i] = sv[1];
+        rfd[i] = sv[0];
+        rfd[i + 1] = sv[1];
         maxfd = sv[1] > maxfd ? sv[1] : maxfd;
         maxfd = sv[0] > maxfd ? sv[0] : maxfd;
     }

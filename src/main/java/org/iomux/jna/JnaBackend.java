@@ -53,10 +53,11 @@ final class JnaBackend implements NativeCalls {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
+     * For {@link org.iomux.Backends} only, which makes one per JVM.
+     *
      * @throws IllegalStateException if JNA is not on the class path, cannot load its native part, or
      *         cannot bind the C library
      */
-    /** For {@link org.iomux.Backends} only, which makes one per JVM. */
     JnaBackend() {
         try {
             Class.forName("com.sun.jna.Native", false, JnaBackend.class.getClassLoader());

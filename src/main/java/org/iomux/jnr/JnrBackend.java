@@ -59,12 +59,11 @@ final class JnrBackend implements NativeCalls {
     private final ThreadLocal<Scratch> scratch;
 
     /**
-     * Binds the C library.
+     * Binds the C library. For {@link org.iomux.Backends} only, which makes one per JVM.
      *
      * @throws IllegalStateException if jnr-ffi is not on the class path, if its jffi native stub
      *         cannot be loaded, if the C library cannot be bound, or if errno does not come back
      */
-    /** For {@link org.iomux.Backends} only, which makes one per JVM. */
     JnrBackend() {
         try {
             // failImmediately(): without it, LibraryLoader.load() swallows a load failure and returns

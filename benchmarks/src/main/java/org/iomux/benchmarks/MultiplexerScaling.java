@@ -122,10 +122,11 @@ public class MultiplexerScaling {
         public int n;
 
         Backend b;
-        /** The monitored descriptors: {@code sources[i]} and {@code sources[i ^ 1]} are a socket pair. */
+        /**
+         * The monitored descriptors: {@code sources[i]} and {@code sources[i ^ 1]} are a socket pair,
+         * and a byte written to {@code sources[i ^ 1]} makes {@code sources[i]} readable.
+         */
         Socket[] sources;
-        /** {@code sinks[i] == sources[i ^ 1]}: written to make descriptor {@code i} readable. */
-        private Socket[] sinks;
         /** Index by descriptor number, -1 elsewhere: what a program keeps to find its connection. */
         int[] indexOf;
         int highestSource;
@@ -146,11 +147,10 @@ public class MultiplexerScaling {
                         + limit + " and only CAP_SYS_RESOURCE may raise the hard limit");
             }
             sources = new Socket[n];
-            sinks = new Socket[n];
             for (int i = 0; i < n; i += 2) {
                 Socket[] pair = Socket.pair(b, true);
-                sources[i] = sinks[i + 1] = pair[0];
-                sources[i + 1] = sinks[i] = pair[1];
+                sources[i] = pair[0];
+                sources[i + 1] = pair[1];
                 highestSource = Math.max(highestSource, Math.max(pair[0].fd(), pair[1].fd()));
             }
             indexOf = new int[highestSource + 1];
@@ -186,7 +186,7 @@ public class MultiplexerScaling {
 
         void write(int i, ByteBuffer one) throws ErrnoException {
             one.clear();
-            if (sinks[i].write(one) != 1) {
+            if (sources[i ^ 1].write(one) != 1) {
                 throw new IllegalStateException("descriptor " + i + "'s partner cannot write: an earlier byte was not drained");
             }
         }

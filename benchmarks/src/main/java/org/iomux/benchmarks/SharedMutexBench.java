@@ -57,14 +57,13 @@ public class SharedMutexBench {
             name = "/iomux-bench-" + ProcessHandle.current().pid() + "-" + backend;
             region = SharedMemory.openOrCreate(Backends.get(backend), name, MutexRival.LAYOUT, SharedMemory.DEFAULT_TIMEOUT,
                     null);
-            mutex = region.mutex("lock");
-            memory = region.memory();
-            counter = region.offset("counter");
             try {
+                mutex = region.mutex("lock");
+                memory = region.memory();
+                counter = region.offset("counter");
                 started();
             } catch (IOException | RuntimeException e) {
-                region.close(); // JMH runs no teardown after a failed setup: leave no name in /dev/shm
-                SharedMemory.unlink(Backends.get(backend), name);
+                release(); // JMH runs no teardown after a failed setup: leave no name in /dev/shm
                 throw e;
             }
         }
@@ -74,9 +73,13 @@ public class SharedMutexBench {
             try {
                 stopping();
             } finally {
-                region.close();
-                SharedMemory.unlink(Backends.get(backend), name);
+                release();
             }
+        }
+
+        private void release() throws IOException {
+            region.close();
+            SharedMemory.unlink(Backends.get(backend), name);
         }
 
         // JMH does not order @Setup methods along a class hierarchy: subclasses extend these instead
@@ -116,12 +119,11 @@ public class SharedMutexBench {
         @Setup(Level.Trial)
         public void setUp() throws IOException {
             file = Files.createTempFile("iomux-bench", ".lock");
-            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
             try {
+                channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 started();
             } catch (IOException | RuntimeException e) {
-                channel.close(); // no teardown follows a failed setup
-                Files.deleteIfExists(file);
+                release(); // no teardown follows a failed setup
                 throw e;
             }
         }
@@ -131,9 +133,15 @@ public class SharedMutexBench {
             try {
                 stopping();
             } finally {
-                channel.close();
-                Files.deleteIfExists(file);
+                release();
             }
+        }
+
+        private void release() throws IOException {
+            if (channel != null) {
+                channel.close();
+            }
+            Files.deleteIfExists(file);
         }
 
         void started() throws IOException {}

@@ -69,9 +69,4 @@ final class BufferPool {
             b.close();
         }
     }
-
-    /** Free buffers now held. */
-    int free() {
-        return count;
-    }
 }

@@ -630,7 +630,7 @@ public final class EchoLoad {
         /** @return when the last echo came back (or the drain gave up) */
         private long load(long start) {
             long deadline = start + Math.round(config.durationSeconds * 1e9);
-            sending = config.durationSeconds > 0;
+            sending = true; // validate() requires a duration above 0
             for (Connection c : connections) {
                 if (!c.closed) {
                     service(c, Epoll.IN);

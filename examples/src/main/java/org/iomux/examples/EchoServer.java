@@ -103,6 +103,11 @@ abstract class EchoServer implements Acceptor.Counts {
             return true;
         }
         open.decrementAndGet();
+        return refuse(s);
+    }
+
+    /** Turns away a connection not counted open: closed at once, counted as refused; returns false. */
+    boolean refuse(Socket s) {
         refused.incrementAndGet();
         s.close();
         return false;
@@ -114,12 +119,11 @@ abstract class EchoServer implements Acceptor.Counts {
      */
     void refuseAdmitted(Socket s, OutOfMemoryError e) {
         open.decrementAndGet();
-        refused.incrementAndGet();
         if (refusedForMemory.getAndIncrement() == 0) {
             System.err.println(name() + ": no memory for a connection (" + e.getMessage()
                     + "); refusing connections while there is none");
         }
-        s.close();
+        refuse(s);
     }
 
     /**

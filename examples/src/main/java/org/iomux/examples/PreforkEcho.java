@@ -496,9 +496,7 @@ final class PreforkEcho extends EchoServer {
         if (open < maxConnections) {
             return true;
         }
-        refused.incrementAndGet();
-        c.close(); // a clean refusal: the client reads end of stream
-        return false;
+        return refuse(c); // a clean refusal: the client reads end of stream
     }
 
     /** pass: accept what is pending while the queue has room, hand out. */

@@ -187,7 +187,7 @@ final class PreforkWorker implements Acceptor.Counts {
                 // MSG_CTRUNC: the kernel could not install the passed connection here (EMFILE: unix(7),
                 // SCM_RIGHTS) and dropped it, so its client sees it end. Only that connection is lost:
                 // count it, and report it done so that the parent's count of our busy ones stays true.
-                shm.getAndAddLong(mine + ERRORS, 1);
+                connectionError();
                 System.err.println("prefork-echo worker " + slot + " (pid " + pid + "): a passed connection was lost: "
                         + e.getMessage());
                 if (e.bytes() == 1 && one[0] == CONNECTION) {
@@ -333,7 +333,7 @@ final class PreforkWorker implements Acceptor.Counts {
             BlockingEcho.echo(c, buffer, n -> shm.getAndAddLong(mine + BYTES, n));
         } catch (ErrnoException e) {
             if (!stopping) {
-                shm.getAndAddLong(mine + ERRORS, 1); // reset by the peer, ...: this connection only
+                connectionError(); // reset by the peer, ...: this connection only
             }
         } catch (IllegalStateException e) {
             // closed by stop()

@@ -72,14 +72,14 @@ final class SelectEcho extends EchoServer {
         }
     }
 
+    /** Beyond the sets (RLIMIT_NOFILE above Select.MAX_FD_LIMIT): refused, as beyond --max-connections. */
+    @Override
+    boolean admit(Socket s) {
+        return s.fd() < byFd.length ? super.admit(s) : refuse(s);
+    }
+
     private void acceptAll() throws ErrnoException {
         for (Socket s; (s = acceptor.next()) != null; ) {
-            if (s.fd() >= byFd.length) { // beyond the sets (RLIMIT_NOFILE above Select.MAX_FD_LIMIT)
-                open.decrementAndGet();
-                refused.incrementAndGet();
-                s.close();
-                continue;
-            }
             EchoConnection c = EchoConnection.open(this, pool, s);
             byFd[c.fd] = c;
             select.add(c.fd, Select.READ);

@@ -47,12 +47,13 @@ public final class BindingPart implements Part {
     public void run(Settings s, Results results) throws Exception {
         for (String[] call : CALLS) {
             if (call[1] != null) {
-                floor(s, results, call[0], call[1], call[1].equals("noop") ? 50_000_000L : 2_000_000L);
+                floor(s, results, call[0], call[1], call[1].equals("noop") ? 50_000_000L : 2_000_000L,
+                        call[1].equals("noop") ? 200_000_000L : 10_000_000L);
             }
         }
-        floor(s, results, "epollWait-raw", "epoll_wait_raw", 2_000_000L);
-        floor(s, results, "rw", "rw", 1_000_000L);
-        floor(s, results, "rw-raw", "rw_raw", 1_000_000L);
+        floor(s, results, "epollWait-raw", "epoll_wait_raw", 2_000_000L, 10_000_000L);
+        floor(s, results, "rw", "rw", 1_000_000L, 4_000_000L);
+        floor(s, results, "rw-raw", "rw_raw", 1_000_000L, 4_000_000L);
         for (RunResult r : Jmh.run(s, "binding", "\\.BindingOverhead\\.", Map.of("backend", BACKENDS), null)) {
             results.add(Jmh.row(name(), Jmh.method(r), Jmh.param(r, "backend"), "java", "time", r));
         }
@@ -65,9 +66,10 @@ public final class BindingPart implements Part {
     }
 
     /** {@code binding_floor CALL THREADS} for 1 and 2 threads: rows {@code subject}, "C N thread(s)". */
-    private void floor(Settings s, Results results, String subject, String call, long quickCalls) throws Exception {
+    private void floor(Settings s, Results results, String subject, String call, long quickCalls, long fullCalls)
+            throws Exception {
         for (String threads : new String[] {"1", "2"}) {
-            long calls = s.pick(1_000L, quickCalls, quickCalls * 4);
+            long calls = s.pick(1_000L, quickCalls, fullCalls);
             String out = Processes.output(List.of(s.cProgram("binding_floor").toString(), call, threads,
                     Long.toString(calls)), Duration.ofMinutes(5));
             double mean = Double.parseDouble(out.trim().split("\\s+")[0]);

@@ -137,10 +137,9 @@ public final class EchoPart implements Part {
     /** A server started for the part, on its port. */
     private record Running(Spec spec, Server server, int port) {}
 
-    private static final Pattern SUMMARY = Pattern.compile("echo-load: .*: (\\d+) msgs in \\S+ s = \\d+ msgs/s, "
+    private static final Pattern SUMMARY = Pattern.compile("echo-load: .*: (\\d+) msgs in \\S+ s = (\\d+) msgs/s, "
             + "([0-9.]+) MiB/s, latency (?:p50 \\S+ \\S+ p99 (\\S+) (us|ms|s) max \\S+ \\S+|-), "
             + "mismatches (\\d+), errors (\\d+)");
-    private static final Pattern RATE = Pattern.compile("= (\\d+) msgs/s");
 
     private int nextPort = 7400;
 
@@ -397,16 +396,14 @@ public final class EchoPart implements Part {
             System.err.println("echo: echo-load printed no summary (exit " + o.exit() + "): " + o.stdout().trim());
             return Measurement.failed(o.exit() == 0 ? NO_SUMMARY : o.exit());
         }
-        Matcher rate = RATE.matcher(m.group());
-        rate.find();
         long messages = Long.parseLong(m.group(1));
-        double p99 = m.group(3) == null ? Double.NaN : Double.parseDouble(m.group(3)) * switch (m.group(4)) {
+        double p99 = m.group(4) == null ? Double.NaN : Double.parseDouble(m.group(4)) * switch (m.group(5)) {
             case "us" -> 1;
             case "ms" -> 1e3;
             default -> 1e6;
         };
-        return new Measurement(o.exit(), messages, Double.parseDouble(rate.group(1)), Double.parseDouble(m.group(2)),
-                p99, cpu, Long.parseLong(m.group(6)), Long.parseLong(m.group(5)), Double.NaN);
+        return new Measurement(o.exit(), messages, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
+                p99, cpu, Long.parseLong(m.group(7)), Long.parseLong(m.group(6)), Double.NaN);
     }
 
     // ---- reporting ------------------------------------------------------------------------------
