@@ -212,7 +212,8 @@ public final class SharedMemory extends Lifetime implements AutoCloseable {
      *
      * <p>Everything can be read, but what iomux keeps in the region cannot be written: the
      * header of a region opened with a {@link SharedLayout}, and every {@link SharedMutex} slot
-     * (the layout's, and any initialised or attached at an offset). A write that touches one
+     * (the layout's, and any initialised or attached at an offset). A write that touches one,
+     * the buffer's own or a {@link Descriptor#read(NativeBuffer, int, int) read(2)} into it,
      * throws {@link IllegalArgumentException}: junk in a {@code pthread_mutex_t} makes glibc abort
      * the process on the next lock. The guard is this object's: another mapping of the same
      * object opened without its layout ({@link #open}) knows nothing of it, so do not write
