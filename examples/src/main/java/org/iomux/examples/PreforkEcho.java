@@ -523,6 +523,9 @@ final class PreforkEcho extends EchoServer {
 
     /** pass: queued connections to idle workers, round-robin from the one after the last chosen. */
     private void dispatch() throws ErrnoException {
+        if (!pass) {
+            return; // lock, nolock: the workers accept; the listener must never join the parent's epoll
+        }
         while (!queue.isEmpty()) {
             Slot s = nextIdle();
             if (s == null) {
